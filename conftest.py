@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from profiles.tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PrimaryProfileFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def document_storage(settings, tmp_path):
+    """Every test writes documents under its own temporary folder."""
+    location = tmp_path / "documents"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location, "base_url": None},
+        },
+    }
+    return location
+
+
+@pytest.fixture
+def account(db):
+    """An account whose primary profile is approved."""
+    account = AccountFactory()
+    PrimaryProfileFactory(account=account)
+    return account
+
+
+@pytest.fixture
+def applicant(account):
+    return MembershipFactory(account=account).user
+
+
+@pytest.fixture
+def applicant_client(applicant) -> Client:
+    client = Client()
+    client.force_login(applicant)
+    return client
+
+
+@pytest.fixture
+def other_account(db):
+    account = AccountFactory(name="Other Corp")
+    PrimaryProfileFactory(account=account)
+    return account
+
+
+@pytest.fixture
+def other_client(other_account) -> Client:
+    client = Client()
+    client.force_login(MembershipFactory(account=other_account).user)
+    return client
+
+
+@pytest.fixture
+def reviewer(db):
+    from django.contrib.auth.models import Group
+
+    from profiles.access import REVIEWERS_GROUP
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=REVIEWERS_GROUP)[0])
+    return user

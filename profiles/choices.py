@@ -1,0 +1,139 @@
+"""Every Trust Hub enum in one place: wire values exactly as the API spells them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending-review", _("Pending Review")
+    IN_REVIEW = "in-review", _("In Review")
+    TWILIO_REJECTED = "twilio-rejected", _("Twilio Rejected")
+    TWILIO_APPROVED = "twilio-approved", _("Twilio Approved")
+
+
+class ProfileKind(models.TextChoices):
+    PRIMARY = "primary", _("Primary")
+    SECONDARY = "secondary", _("Secondary")
+
+
+class BusinessIdentity(models.TextChoices):
+    DIRECT_CUSTOMER = "direct_customer", _("Direct customer")
+    ISV_RESELLER_OR_PARTNER = "isv_reseller_or_partner", _("ISV, reseller or partner")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class BusinessType(models.TextChoices):
+    SOLE_PROPRIETORSHIP = "Sole Proprietorship", _("Sole Proprietorship")
+    PARTNERSHIP = "Partnership", _("Partnership")
+    LIMITED_LIABILITY_CORPORATION = (
+        "Limited Liability Corporation",
+        _("Limited Liability Corporation"),
+    )
+    CO_OPERATIVE = "Co-operative", _("Co-operative")
+    NON_PROFIT_CORPORATION = "Non-profit Corporation", _("Non-profit Corporation")
+    CORPORATION = "Corporation", _("Corporation")
+
+
+class BusinessIndustry(models.TextChoices):
+    AGRICULTURE = "AGRICULTURE", _("Agriculture")
+    AUTOMOTIVE = "AUTOMOTIVE", _("Automotive")
+    BANKING = "BANKING", _("Banking")
+    CONSUMER = "CONSUMER", _("Consumer")
+    EDUCATION = "EDUCATION", _("Education")
+    ELECTRONICS = "ELECTRONICS", _("Electronics")
+    ENERGY = "ENERGY", _("Energy")
+    ENGINEERING = "ENGINEERING", _("Engineering")
+    FAST_MOVING_CONSUMER_GOODS = (
+        "FAST_MOVING_CONSUMER_GOODS",
+        _("Fast moving consumer goods"),
+    )
+    FINANCIAL = "FINANCIAL", _("Financial")
+    FINTECH = "FINTECH", _("Fintech")
+    FOOD_AND_BEVERAGE = "FOOD_AND_BEVERAGE", _("Food and beverage")
+    GOVERNMENT = "GOVERNMENT", _("Government")
+    HEALTHCARE = "HEALTHCARE", _("Healthcare")
+    HOSPITALITY = "HOSPITALITY", _("Hospitality")
+    INSURANCE = "INSURANCE", _("Insurance")
+    JEWELRY = "JEWELRY", _("Jewelry")
+    LEGAL = "LEGAL", _("Legal")
+    MANUFACTURING = "MANUFACTURING", _("Manufacturing")
+    MEDIA = "MEDIA", _("Media")
+    NOT_FOR_PROFIT = "NOT_FOR_PROFIT", _("Not for profit")
+    OIL_AND_GAS = "OIL_AND_GAS", _("Oil and gas")
+    ONLINE = "ONLINE", _("Online")
+    RAW_MATERIALS = "RAW_MATERIALS", _("Raw materials")
+    REAL_ESTATE = "REAL_ESTATE", _("Real estate")
+    RELIGION = "RELIGION", _("Religion")
+    RETAIL = "RETAIL", _("Retail")
+    TECHNOLOGY = "TECHNOLOGY", _("Technology")
+    TELECOMMUNICATIONS = "TELECOMMUNICATIONS", _("Telecommunications")
+    TRANSPORTATION = "TRANSPORTATION", _("Transportation")
+    TRAVEL = "TRAVEL", _("Travel")
+
+
+class RegistrationIdentifier(models.TextChoices):
+    EIN = "EIN", _("EIN — USA: Employer Identification Number")
+    CBN = "CBN", _("CBN — Canada: Canadian Business Number")
+    CN = "CN", _("CN — UK: Company Number")
+    ACN = "ACN", _("ACN — Australia: Company Number")
+    CIN = "CIN", _("CIN — India: Corporate Identity Number")
+    VAT = "VAT", _("VAT — Europe: VAT Number")
+    VATRN = "VATRN", _("VATRN — Romania: VAT Registration Number")
+    RN = "RN", _("RN — Israel: Registration Number")
+    DUNS = "DUNS", _("DUNS — Dun & Bradstreet number (legacy)")
+    OTHER = "Other", _("Other")
+
+
+class Region(models.TextChoices):
+    AFRICA = "AFRICA", _("Africa")
+    ASIA = "ASIA", _("Asia")
+    EUROPE = "EUROPE", _("Europe")
+    LATIN_AMERICA = "LATIN_AMERICA", _("Latin America")
+    USA_AND_CANADA = "USA_AND_CANADA", _("USA and Canada")
+    AUSTRALIA = "AUSTRALIA", _("Australia")
+
+
+class JobPosition(models.TextChoices):
+    DIRECTOR = "Director", _("Director")
+    GM = "GM", _("GM")
+    VP = "VP", _("VP")
+    CEO = "CEO", _("CEO")
+    CFO = "CFO", _("CFO")
+    GENERAL_COUNSEL = "General Counsel", _("General Counsel")
+    OTHER = "Other", _("Other")
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "DRAFT", _("Draft")
+    PENDING_REVIEW = "PENDING_REVIEW", _("Pending review")
+    REJECTED = "REJECTED", _("Rejected")
+    APPROVED = "APPROVED", _("Approved")
+    EXPIRED = "EXPIRED", _("Expired")
+
+
+class DocumentType(models.TextChoices):
+    """Supporting document types accepted for a business profile."""
+
+    BUSINESS_REGISTRATION = (
+        "business_registration",
+        _("Business registration or incorporation certificate"),
+    )
+    TAX_DOCUMENT = "tax_document", _("Tax registration document")
+    UTILITY_BILL = "utility_bill", _("Utility bill (proof of address)")
+    BANK_STATEMENT = "bank_statement", _("Bank statement (proof of address)")
+    LEASE_AGREEMENT = "lease_agreement", _("Lease agreement (proof of address)")
+    BUSINESS_LICENSE = "business_license", _("Business licence")
+
+
+# Content types recognised from the file's bytes, with the extension we store under.
+ACCEPTED_DOCUMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+
+# Trust Hub error code for an edit refused because the profile is locked.
+ERROR_PROFILE_LOCKED = 60711

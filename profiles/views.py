@@ -1,0 +1,95 @@
+"""The applicant's pages: profile list, detail, creation and documents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .access import account_for, get_document_or_404, get_profile_or_404
+from .choices import ProfileKind
+from .drafts import document_remove, draft_create
+from .lifecycle import LifecycleError, ProfileLocked, approved_primary, is_editable
+from .models import CustomerProfile
+from .wizard import STEP_TITLES, locked_response, resume_step
+
+TABS = {ProfileKind.PRIMARY: _("Primary"), ProfileKind.SECONDARY: _("Secondary")}
+
+
+def profile_list(request):
+    """The account's profiles, in a Primary and a Secondary tab."""
+    account = account_for(request.user)
+    tab = request.GET.get("tab")
+    tab = tab if tab in TABS else ProfileKind.SECONDARY
+    profiles = CustomerProfile.objects.for_account(account).filter(kind=tab)
+    context = {
+        "tab": tab,
+        "tabs": TABS.items(),
+        "profiles": profiles,
+        "primary": approved_primary(account) if account else None,
+    }
+    return render(request, "profiles/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def profile_create(request):
+    """Start a secondary profile, only while the account's primary is approved."""
+    account = account_for(request.user)
+    if account is None or approved_primary(account) is None:
+        return render(request, "profiles/cannot_create.html", status=403)
+    if request.method == "GET":
+        return render(request, "profiles/create.html")
+    try:
+        profile = draft_create(account=account)
+    except LifecycleError:
+        return render(request, "profiles/cannot_create.html", status=403)
+    return redirect("profiles:step", sid=profile.sid, step=resume_step(profile))
+
+
+def profile_detail(request, sid):
+    profile = get_profile_or_404(request.user, sid)
+    context = {
+        "profile": profile,
+        "editable": is_editable(profile),
+        "resume_title": STEP_TITLES[resume_step(profile)],
+        "history": profile.status_changes.select_related("actor"),
+        "business_information": getattr(profile, "business_information", None),
+        "address": getattr(profile, "address", None),
+        "representatives": profile.representatives.all(),
+        "documents": profile.documents.all(),
+    }
+    return render(request, "profiles/detail.html", context)
+
+
+def document_download(request, sid, document_sid):
+    """Send a document as an attachment, never rendered inline."""
+    document = get_document_or_404(request.user, sid, document_sid)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file of this document is missing.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.mime_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def document_delete(request, sid, document_sid):
+    """Remove a document from a draft and go back to the documents step."""
+    profile = get_profile_or_404(request.user, sid)
+    document = get_document_or_404(request.user, sid, document_sid)
+    try:
+        document_remove(profile=profile, document=document)
+    except ProfileLocked:
+        return locked_response(request, profile)
+    messages.success(request, _("“%s” was removed.") % document.original_name)
+    return redirect("profiles:step", sid=profile.sid, step="documents")

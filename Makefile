@@ -21,12 +21,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 var:
 	mkdir -p var
 
-## run: the portal on its embedded default (SQLite, files on disk) at http://127.0.0.1:8000
+## run: web + Celery worker + beat on the embedded default (SQLite, filesystem
+## broker, files on disk) at http://127.0.0.1:8000
 run: export DJANGO_DEBUG ?= true
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 ## test: lint, then the whole suite (SQLite unless DATABASE_URL is set)
 test: $(VENV)/.dev lint

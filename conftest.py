@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -11,6 +13,22 @@ from profiles.tests.factories import (
     PrimaryProfileFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_config():
+    """Tasks run inline unless a test starts a real worker (see live_worker).
+
+    The broker is Redis when CELERY_BROKER_URL says so (CI), else in memory.
+    """
+    from portal.celery import app
+
+    if not os.environ.get("CELERY_BROKER_URL"):
+        app.conf.broker_url = "memory://"
+        app.conf.broker_transport_options = {}
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    return app
 
 
 @pytest.fixture(autouse=True)

@@ -78,6 +78,14 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write to the same file: take the write
+    # lock when a transaction starts, wait for it, and let readers go on (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------
@@ -114,7 +122,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Supporting documents never live under MEDIA_ROOT: nothing serves them but the
 # permission-checked download view.
 DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="filesystem")
-DOCUMENTS_ROOT = env.path("DOCUMENTS_ROOT", default=VAR_DIR / "documents")
+DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")))
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 2**20)
 
 _DOCUMENT_STORAGES = {
@@ -150,6 +158,53 @@ STORAGES = {
 }
 # Uploads past this size spool to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+
+# --- Celery -----------------------------------------------------------------------
+
+# With no broker configured, kombu's filesystem transport needs no server.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+BROKER_DIR = Path(
+    env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker"))
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # kombu only consumes when the in and out folders are the same.
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "visibility_timeout": 3600,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A broker that is down must not hold a request for long: the sweep catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Profiles left pending review this long are evaluated again by the sweep.
+EVALUATION_SWEEP_AFTER_SECONDS = env.int("EVALUATION_SWEEP_AFTER_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-evaluations": {
+        "task": "profiles.tasks.sweep_pending_evaluations",
+        "schedule": env.float("EVALUATION_SWEEP_INTERVAL_SECONDS", default=30.0),
+    },
+}
 
 # --- Trust Hub ----------------------------------------------------------------------
 

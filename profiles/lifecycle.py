@@ -6,12 +6,14 @@ StatusChange audit row.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ERROR_PROFILE_LOCKED, Status
-from .models import Account, CustomerProfile, StatusChange
+from .models import Account, CustomerProfile, Evaluation, StatusChange
 
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.TWILIO_REJECTED})
 
@@ -120,4 +122,34 @@ def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["primary", "revision", "submitted_at"])
         transition(locked, Status.PENDING_REVIEW, actor=actor)
+        transaction.on_commit(
+            partial(_enqueue_evaluation, profile_id=locked.pk, revision=locked.revision)
+        )
     return locked
+
+
+def profile_evaluated(
+    *, profile: CustomerProfile, evaluation: Evaluation
+) -> StatusChange:
+    """Apply an evaluation to a locked pending profile: in review, or rejected."""
+    if evaluation.status == Evaluation.Result.COMPLIANT:
+        profile.errors = []
+        to_status = Status.IN_REVIEW
+    else:
+        profile.errors = [
+            {
+                "code": result["error_code"],
+                "requirement_name": result["requirement_name"],
+                "message": result["failure_reason"],
+            }
+            for result in evaluation.failures
+        ]
+        to_status = Status.TWILIO_REJECTED
+    profile.save(update_fields=["errors"])
+    return transition(profile, to_status, reasons=profile.errors)
+
+
+def _enqueue_evaluation(*, profile_id: int, revision: int) -> None:
+    from .tasks import enqueue_evaluation
+
+    enqueue_evaluation(profile_id=profile_id, revision=revision)

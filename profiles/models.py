@@ -272,6 +272,42 @@ class SupportingDocument(models.Model):
         return reverse("profiles:document", args=[self.profile.sid, self.sid])
 
 
+class Evaluation(models.Model):
+    """The policy's verdict on one submitted revision of a profile."""
+
+    class Result(models.TextChoices):
+        COMPLIANT = "compliant", _("Compliant")
+        NONCOMPLIANT = "noncompliant", _("Noncompliant")
+
+    sid = SidField("EL")
+    profile = models.ForeignKey(
+        CustomerProfile, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    revision = models.PositiveIntegerField()
+    policy_sid = models.CharField(max_length=34)
+    status = models.CharField(max_length=16, choices=Result.choices)
+    # Trust Hub's results[]: one entry per requirement, with valid/invalid fields.
+    results = models.JSONField(default=list)
+    # Not reasons to reject; shown to the applicant and flagged to reviewers.
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "revision"], name="one_evaluation_per_revision"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sid} ({self.status})"
+
+    @property
+    def failures(self) -> list[dict]:
+        return [result for result in self.results if not result["passed"]]
+
+
 class StatusChange(models.Model):
     """One row per status transition: the audit trail."""
 

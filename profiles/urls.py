@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.profile_list, name="list"),
     path("secondary/new/", views.profile_create, name="create"),
     path("<str:sid>/", views.profile_detail, name="detail"),
+    path("<str:sid>/status/", views.profile_status, name="status"),
     path("<str:sid>/edit/", wizard, name="edit"),
     path("<str:sid>/edit/<str:step>/", wizard, name="step"),
     path(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
-from .choices import ProfileKind
+from .choices import ProfileKind, Status
 from .drafts import document_remove, draft_create
+from .failures import failures_of, group_by_step
 from .lifecycle import LifecycleError, ProfileLocked, approved_primary, is_editable
 from .models import CustomerProfile
-from .wizard import STEP_TITLES, locked_response, resume_step
+from .steps import STEP_TITLES, resume_step
+from .wizard import locked_response
 
 TABS = {ProfileKind.PRIMARY: _("Primary"), ProfileKind.SECONDARY: _("Secondary")}
 
@@ -33,6 +35,14 @@ def profile_list(request):
     return render(request, "profiles/list.html", context)
 
 
+def profile_status(request, sid):
+    """The profile's status as JSON, polled by the detail page while it waits."""
+    profile = get_profile_or_404(request.user, sid)
+    return JsonResponse(
+        {"sid": profile.sid, "status": profile.status, "revision": profile.revision}
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def profile_create(request):
     """Start a secondary profile, only while the account's primary is approved."""
@@ -50,7 +60,14 @@ def profile_create(request):
 
 def profile_detail(request, sid):
     profile = get_profile_or_404(request.user, sid)
+    evaluations = list(profile.evaluations.all())
+    latest = evaluations[0] if evaluations else None
     context = {
+        "evaluations": evaluations,
+        "evaluation": latest,
+        "failures": group_by_step(profile, failures_of(latest.results))
+        if latest and profile.status == Status.TWILIO_REJECTED
+        else [],
         "profile": profile,
         "editable": is_editable(profile),
         "resume_title": STEP_TITLES[resume_step(profile)],

@@ -8,13 +8,10 @@ drafts in two tabs cannot mix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from formtools.wizard.forms import ManagementForm
@@ -23,43 +20,28 @@ from formtools.wizard.views import NamedUrlWizardView
 
 from . import forms
 from .access import get_profile_or_404
+from .choices import Status
 from .drafts import draft_save_step
+from .evaluation import preflight
+from .failures import annotate_form, failures_of, group_by_step
 from .lifecycle import (
     PrimaryProfileNotApproved,
     ProfileLocked,
     is_editable,
     profile_submit,
 )
+from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    title: str
-    form_class: type
-
-
-STEPS = [
-    Step("general", _("General information"), forms.GeneralInformationForm),
-    Step("business", _("Business information"), forms.BusinessInformationForm),
-    Step(
-        "representatives",
-        _("Authorized representatives"),
-        forms.RepresentativesFormSet,
-    ),
-    Step("address", _("Address"), forms.AddressForm),
-    Step("documents", _("Supporting documents"), forms.SupportingDocumentsForm),
-    Step("notifications", _("Notification settings"), forms.NotificationSettingsForm),
-    Step("review", _("Review and submit"), forms.ReviewForm),
-]
-STEP_TITLES = {step.name: step.title for step in STEPS}
+FORMS = {
+    "general": forms.GeneralInformationForm,
+    "business": forms.BusinessInformationForm,
+    "representatives": forms.RepresentativesFormSet,
+    "address": forms.AddressForm,
+    "documents": forms.SupportingDocumentsForm,
+    "notifications": forms.NotificationSettingsForm,
+    "review": forms.ReviewForm,
+}
 REPRESENTATIVE_FIELDS = forms.RepresentativeForm._meta.fields
-
-
-def resume_step(profile) -> str:
-    """The first step the applicant has not saved yet, else the review."""
-    done = set(profile.completed_steps)
-    return next((s.name for s in STEPS if s.name not in done), STEPS[-1].name)
 
 
 class ProfileStorage(BaseStorage):
@@ -86,7 +68,7 @@ def locked_response(request, profile):
 
 
 class ProfileWizard(NamedUrlWizardView):
-    form_list = [(step.name, step.form_class) for step in STEPS]
+    form_list = [(name, FORMS[name]) for name in STEP_NAMES]
     storage_name = "profiles.wizard.ProfileStorage"
     # formtools insists on one for forms with file fields; ProfileStorage never
     # writes to it, since uploads go straight to the document storage.
@@ -107,7 +89,7 @@ class ProfileWizard(NamedUrlWizardView):
         return "wizard"
 
     def get_step_url(self, step):
-        return reverse(self.url_name, kwargs={"sid": self.profile.sid, "step": step})
+        return step_url(self.profile, step)
 
     def get(self, request, *args, **kwargs):
         """Render the step named in the URL; anything else resumes the draft."""
@@ -115,7 +97,9 @@ class ProfileWizard(NamedUrlWizardView):
         if step not in self.get_form_list():
             return redirect(self.get_step_url(resume_step(self.profile)))
         self.storage.current_step = step
-        return self.render(self.get_form())
+        form = self.get_form()
+        annotate_form(form, step, self.current_failures)
+        return self.render(form)
 
     def post(self, *args, **kwargs):
         """Save the posted step; a stale or forged page changes nothing."""
@@ -199,7 +183,10 @@ class ProfileWizard(NamedUrlWizardView):
             documents=self.profile.documents.all(),
         )
         if self.steps.current == "review":
+            verdict = preflight(self.profile)
             context.update(
+                preflight=group_by_step(self.profile, failures_of(verdict.results)),
+                warnings=verdict.warnings,
                 business_information=self.business_information,
                 representatives=self.profile.representatives.all(),
                 address=getattr(self.profile, "address", None),
@@ -209,18 +196,25 @@ class ProfileWizard(NamedUrlWizardView):
     def step_links(self) -> list[dict]:
         """The progress list: a step is reachable once the ones before are saved."""
         done, links, reachable = set(self.profile.completed_steps), [], True
-        for number, step in enumerate(STEPS, start=1):
+        for number, (name, title) in enumerate(STEPS, start=1):
             links.append(
                 {
                     "number": number,
-                    "title": step.title,
-                    "url": self.get_step_url(step.name) if reachable else None,
-                    "done": step.name in done,
-                    "current": step.name == self.steps.current,
+                    "title": title,
+                    "url": self.get_step_url(name) if reachable else None,
+                    "done": name in done,
+                    "current": name == self.steps.current,
                 }
             )
-            reachable = reachable and step.name in done
+            reachable = reachable and name in done
         return links
+
+    @cached_property
+    def current_failures(self):
+        """What the rules find now in a rejected profile, shown at its fields."""
+        if self.profile.status != Status.TWILIO_REJECTED:
+            return []
+        return failures_of(preflight(self.profile).results)
 
     @cached_property
     def business_information(self):

@@ -1,0 +1,115 @@
+"""Run the policy over a submission and record the verdict once per revision."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..choices import Status
+from ..lifecycle import lock_profile, profile_evaluated
+from ..models import CustomerProfile, Evaluation
+from . import rules
+from .policy import SECONDARY_BUSINESS_POLICY, Requirement
+from .submission import Submission, load_submission
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    results: list[dict]
+    warnings: list[dict]
+
+    @property
+    def compliant(self) -> bool:
+        return all(result["passed"] for result in self.results)
+
+
+def judge_requirement(requirement: Requirement, submission: Submission) -> dict:
+    """One entry of Trust Hub's results[] for `requirement`."""
+    findings = list(requirement.check(submission))
+    entity_missing = any(f.object_field is None for f in findings)
+    invalid = {f.object_field: f for f in findings if f.object_field is not None}
+    valid = (
+        []
+        if entity_missing
+        else [spec for spec in requirement.fields if spec.object_field not in invalid]
+    )
+    first = findings[0] if findings else None
+    return {
+        "requirement_name": requirement.name,
+        "requirement_friendly_name": str(requirement.friendly_name),
+        "passed": not findings,
+        "failure_reason": first.failure_reason if first else None,
+        "error_code": first.error_code if first else None,
+        "valid": [_field_entry(requirement, spec.object_field) for spec in valid],
+        "invalid": [
+            _field_entry(requirement, name, finding)
+            for name, finding in invalid.items()
+        ],
+    }
+
+
+def _field_entry(requirement: Requirement, name: str, finding=None) -> dict:
+    spec = requirement.field(name)
+    return {
+        "friendly_name": str(spec.friendly_name) if spec else name,
+        "object_field": name,
+        "failure_reason": finding.failure_reason if finding else None,
+        "error_code": finding.error_code if finding else None,
+    }
+
+
+def judge(submission: Submission) -> Verdict:
+    """Apply every requirement of the secondary policy."""
+    return Verdict(
+        results=[judge_requirement(r, submission) for r in SECONDARY_BUSINESS_POLICY],
+        warnings=list(rules.email_domain_warnings(submission)),
+    )
+
+
+def preflight(profile: CustomerProfile) -> Verdict:
+    """The verdict the profile would get if it were submitted now."""
+    return judge(load_submission(profile))
+
+
+def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
+    """Evaluate one submitted revision; a repeat or stale call changes nothing."""
+    try:
+        with transaction.atomic():
+            profile = lock_profile(CustomerProfile(pk=profile_id))
+            if profile.status != Status.PENDING_REVIEW or profile.revision != revision:
+                return None
+            verdict = judge(load_submission(profile))
+            evaluation = Evaluation.objects.create(
+                profile=profile,
+                revision=revision,
+                policy_sid=profile.policy_sid,
+                status=Evaluation.Result.COMPLIANT
+                if verdict.compliant
+                else Evaluation.Result.NONCOMPLIANT,
+                results=verdict.results,
+                warnings=verdict.warnings,
+            )
+            profile_evaluated(profile=profile, evaluation=evaluation)
+    except CustomerProfile.DoesNotExist:
+        logger.warning("Profile %s vanished before its evaluation", profile_id)
+        return None
+    except IntegrityError:
+        # Another worker recorded this revision first.
+        return None
+    return evaluation
+
+
+def stale_submissions() -> list[tuple[int, int]]:
+    """(id, revision) of profiles pending review for longer than the sweep allows."""
+    cutoff = timezone.now() - timedelta(seconds=settings.EVALUATION_SWEEP_AFTER_SECONDS)
+    pending = CustomerProfile.objects.filter(
+        status=Status.PENDING_REVIEW, submitted_at__lt=cutoff
+    ).order_by("submitted_at")
+    return list(pending.values_list("pk", "revision")[:1000])

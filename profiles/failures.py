@@ -1,0 +1,110 @@
+"""Where the applicant fixes each evaluation failure: its step, field and link."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.forms.utils import ErrorDict, ErrorList
+
+from .evaluation.policy import REQUIREMENTS, html_field_name
+from .steps import STEP_NAMES, STEP_TITLES, step_url
+
+
+@dataclass(frozen=True)
+class Failure:
+    step: str | None
+    field: str | None  # the wizard's form field name, e.g. "address-street"
+    label: str
+    reason: str
+    code: int | None
+
+    @property
+    def anchor(self) -> str:
+        return f"#id_{self.field}" if self.field else ""
+
+
+@dataclass(frozen=True)
+class StepFailures:
+    step: str | None
+    title: str
+    url: str | None
+    failures: list[Failure]
+
+
+def failures_of(results: list[dict]) -> list[Failure]:
+    """Each failed requirement's invalid fields, or the requirement itself."""
+    found = []
+    for result in results:
+        if result["passed"]:
+            continue
+        requirement = REQUIREMENTS.get(result["requirement_name"])
+        found += _result_failures(requirement, result)
+    return found
+
+
+def _result_failures(requirement, result: dict) -> list[Failure]:
+    if requirement is None or not result["invalid"]:
+        step = requirement.step if requirement else None
+        label = result.get("requirement_friendly_name", "")
+        return [
+            Failure(step, None, label, result["failure_reason"], result["error_code"])
+        ]
+    failures = []
+    for entry in result["invalid"]:
+        spec = requirement.field(entry["object_field"])
+        failures.append(
+            Failure(
+                spec.step if spec else requirement.step,
+                html_field_name(requirement, spec) if spec else None,
+                f"{requirement.friendly_name}: {entry['friendly_name']}",
+                entry["failure_reason"],
+                entry["error_code"],
+            )
+        )
+    return failures
+
+
+def group_by_step(profile, failures: list[Failure]) -> list[StepFailures]:
+    """Failures in wizard order; account-level ones (no step) come last."""
+    grouped = defaultdict(list)
+    for failure in failures:
+        grouped[failure.step].append(failure)
+    order = [s for s in STEP_NAMES if s in grouped] + (
+        [None] if None in grouped else []
+    )
+    return [
+        StepFailures(
+            step,
+            STEP_TITLES.get(step, "Account"),
+            step_url(profile, step) if step else None,
+            grouped[step],
+        )
+        for step in order
+    ]
+
+
+def annotate_form(form, step: str, failures: list[Failure]) -> None:
+    """Show failures of `step` as errors on an unbound form or formset."""
+    mine = [f for f in failures if f.step == step]
+    if form.is_bound or not mine:
+        return
+    subforms = getattr(form, "forms", None)
+    for failure in mine:
+        if subforms is None:
+            name = failure.field.split("-")[-1] if failure.field else None
+            _add_error(form, name, failure.reason)
+        elif failure.field:
+            _step, index, name = failure.field.split("-")
+            _add_error(subforms[int(index)], name, failure.reason)
+    if subforms is not None:
+        form._errors = [sub.errors for sub in subforms]
+        form._non_form_errors = ErrorList(
+            [f.reason for f in mine if not f.field], error_class="nonform"
+        )
+
+
+def _add_error(form, name: str | None, message: str) -> None:
+    if form._errors is None:
+        form._errors, form.cleaned_data = ErrorDict(), {}
+    form.add_error(name if name in form.fields else None, message)

@@ -1,0 +1,47 @@
+"""Celery tasks: they take ids, call the services, and own the retry policy."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from .evaluation import evaluate_submission, stale_submissions
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def evaluate_profile(profile_id: int, revision: int) -> None:
+    """Evaluate one submitted revision (idempotent: repeats change nothing)."""
+    evaluate_submission(profile_id=profile_id, revision=revision)
+
+
+@shared_task
+def sweep_pending_evaluations() -> int:
+    """Re-enqueue evaluations a lost message or a broker outage left behind."""
+    stale = stale_submissions()
+    for profile_id, revision in stale:
+        enqueue_evaluation(profile_id=profile_id, revision=revision)
+    return len(stale)
+
+
+def enqueue_evaluation(*, profile_id: int, revision: int) -> bool:
+    """Send the evaluation to a worker; if the broker is down, the sweep will."""
+    try:
+        evaluate_profile.delay(profile_id, revision)
+    except Exception:
+        logger.exception(
+            "Could not enqueue the evaluation of profile %s revision %s; the sweep "
+            "will retry",
+            profile_id,
+            revision,
+        )
+        return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -13,6 +14,11 @@ from profiles.tests.factories import (
     PrimaryProfileFactory,
     UserFactory,
 )
+
+
+def pytest_configure(config):
+    # The SQLite test database is a file under var/ (see settings).
+    (Path(__file__).resolve().parent / "var").mkdir(exist_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

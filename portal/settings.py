@@ -6,6 +6,7 @@ embedded, single-machine mode that `make run` uses: SQLite, files on disk.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -85,6 +86,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory, so a test's worker threads share the test database;
+    # one per test run, so runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

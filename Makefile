@@ -24,6 +24,7 @@ var:
 ## run: web + Celery worker + beat on the embedded default (SQLite, filesystem
 ## broker, files on disk) at http://127.0.0.1:8000
 run: export DJANGO_DEBUG ?= true
+run: export WEBHOOK_ALLOW_PRIVATE_TARGETS ?= true
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

@@ -210,7 +210,43 @@ CELERY_BEAT_SCHEDULE = {
         "task": "profiles.tasks.sweep_pending_evaluations",
         "schedule": env.float("EVALUATION_SWEEP_INTERVAL_SECONDS", default=30.0),
     },
+    "sweep-due-notifications": {
+        "task": "profiles.tasks.sweep_due_notifications",
+        "schedule": env.float("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=30.0),
+    },
 }
+
+# --- Review and notifications -------------------------------------------------------
+
+# How long an approval lasts.
+PROFILE_VALIDITY_DAYS = env.int("PROFILE_VALIDITY_DAYS", default=365)
+# Base of the links in emails, e.g. https://portal.example.com
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Backoff 30 s, 1 min, 2 min ... capped at 6 h: twelve attempts span about a day.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=12)
+NOTIFICATION_RETRY_BASE_SECONDS = env.float(
+    "NOTIFICATION_RETRY_BASE_SECONDS", default=30.0
+)
+NOTIFICATION_RETRY_MAX_SECONDS = env.float(
+    "NOTIFICATION_RETRY_MAX_SECONDS", default=6 * 3600.0
+)
+# A worker that claimed a delivery and died: the sweep retries after this.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=120)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Only for local development and tests: lets callbacks reach private addresses.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+
+# --- Email --------------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Compliance Profiles <no-reply@localhost>"
+)
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    # Embedded default: each message is a file under var/mail.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Trust Hub ----------------------------------------------------------------------
 

@@ -128,6 +128,40 @@ class DocumentType(models.TextChoices):
     BUSINESS_LICENSE = "business_license", _("Business licence")
 
 
+class RejectionCode(models.IntegerChoices):
+    """Trust Hub's reasons a reviewer gives for rejecting a profile."""
+
+    BUSINESS_NOT_VERIFIABLE = 18601, _("Business name or website could not be verified")
+    REGISTRATION_NOT_VERIFIABLE = (
+        18602,
+        _("Business registration ID could not be verified"),
+    )
+    ADDRESS_NOT_VERIFIABLE = 18603, _("Address could not be verified")
+    REPRESENTATIVE_1_NOT_VERIFIABLE = (
+        18604,
+        _("Authorized representative #1 could not be verified"),
+    )
+    REPRESENTATIVE_2_NOT_VERIFIABLE = (
+        18605,
+        _("Authorized representative #2 could not be verified"),
+    )
+    EMAIL_DOMAIN_MISMATCH = (
+        18606,
+        _("Representative email domain differs from the website domain"),
+    )
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Status callback")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
 # Content types recognised from the file's bytes, with the extension we store under.
 ACCEPTED_DOCUMENT_TYPES = {
     "application/pdf": ".pdf",

@@ -16,6 +16,7 @@ from .models import (
     BusinessInformation,
     CustomerProfile,
 )
+from .notifications.targets import UnsafeTarget, check_callback_url
 from .storage import inspect_upload
 from .validators import normalize_phone_number, validate_url_lines, validate_web_url
 
@@ -222,6 +223,8 @@ class SupportingDocumentsForm(forms.Form):
     files = MultipleFileField(
         label=_("Files"),
         required=False,
+        # inspect_upload refuses empty files, naming each one.
+        allow_empty_file=True,
         help_text=_("PDF, JPEG or PNG. You can choose several files of the same type."),
     )
 
@@ -278,6 +281,15 @@ class NotificationSettingsForm(forms.ModelForm):
         help_texts = {
             "email": _("We email the decision, with any reasons, to this address."),
         }
+
+    def clean_status_callback(self):
+        url = self.cleaned_data["status_callback"]
+        if url:
+            try:
+                check_callback_url(url, resolve_required=False)
+            except UnsafeTarget as error:
+                raise forms.ValidationError(str(error), code="unsafe_url") from None
+        return url
 
     def clean(self):
         cleaned = super().clean()

@@ -1,18 +1,24 @@
 """The status machine: the one place where a profile's status changes.
 
-Every transition runs in one database transaction on a locked row and writes a
-StatusChange audit row.
+Every transition runs in one database transaction on a locked row, writes a
+StatusChange audit row and the notifications it causes (the outbox), and says
+who may fire it.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ERROR_PROFILE_LOCKED, Status
+from . import notifications
+from .access import is_reviewer
+from .choices import ERROR_PROFILE_LOCKED, ProfileKind, RejectionCode, Status
 from .models import Account, CustomerProfile, Evaluation, StatusChange
 
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.TWILIO_REJECTED})
@@ -22,7 +28,8 @@ TRANSITIONS = {
     Status.PENDING_REVIEW: {Status.IN_REVIEW, Status.TWILIO_REJECTED},
     Status.IN_REVIEW: {Status.TWILIO_APPROVED, Status.TWILIO_REJECTED},
     Status.TWILIO_REJECTED: {Status.PENDING_REVIEW},
-    Status.TWILIO_APPROVED: set(),
+    # A reviewer may revoke an approval (a primary profile found wrong later).
+    Status.TWILIO_APPROVED: {Status.TWILIO_REJECTED},
 }
 
 
@@ -57,6 +64,14 @@ class TransitionNotAllowed(LifecycleError):
     pass
 
 
+class NotAReviewer(LifecycleError):
+    message = _("Only members of the Reviewers group may approve or reject profiles.")
+
+
+class InvalidRejection(LifecycleError):
+    message = _("Choose at least one rejection code and give a reason for each.")
+
+
 def is_editable(profile: CustomerProfile) -> bool:
     return profile.status in EDITABLE_STATUSES
 
@@ -68,11 +83,12 @@ def ensure_editable(profile: CustomerProfile) -> None:
 
 
 def approved_primary(account: Account) -> CustomerProfile | None:
-    """The account's approved primary profile, if it has one."""
+    """The account's approved, unexpired primary profile, if it has one."""
+    unexpired = Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
     return (
         CustomerProfile.objects.for_account(account)
         .primary()
-        .filter(status=Status.TWILIO_APPROVED)
+        .filter(unexpired, status=Status.TWILIO_APPROVED)
         .order_by("-updated_at")
         .first()
     )
@@ -104,11 +120,13 @@ def transition(
         from_status=profile.status,
         to_status=to_status,
         revision=profile.revision,
+        sequence=profile.status_changes.count() + 1,
         actor=actor,
         reasons=list(reasons),
     )
     profile.status = to_status
     profile.save(update_fields=["status", "updated_at"])
+    notifications.record(change)
     return change
 
 
@@ -153,3 +171,105 @@ def _enqueue_evaluation(*, profile_id: int, revision: int) -> None:
     from .tasks import enqueue_evaluation
 
     enqueue_evaluation(profile_id=profile_id, revision=revision)
+
+
+def profile_approve(*, profile: CustomerProfile, reviewer) -> CustomerProfile:
+    """A reviewer approves an in-review profile for the configured validity."""
+    ensure_reviewer(reviewer)
+    with transaction.atomic():
+        locked = _lock_in_review(profile)
+        locked.errors = []
+        locked.valid_until = timezone.now() + timedelta(
+            days=settings.PROFILE_VALIDITY_DAYS
+        )
+        locked.save(update_fields=["errors", "valid_until"])
+        transition(locked, Status.TWILIO_APPROVED, actor=reviewer)
+    return locked
+
+
+def profile_reject(
+    *, profile: CustomerProfile, reviewer, errors: list[dict]
+) -> CustomerProfile:
+    """A reviewer rejects a profile with Trust Hub codes and a reason for each."""
+    ensure_reviewer(reviewer)
+    errors = clean_rejection(errors)
+    with transaction.atomic():
+        locked = lock_profile(profile)
+        if locked.status == Status.TWILIO_APPROVED and locked.kind == "secondary":
+            raise TransitionNotAllowed(
+                _("An approved secondary profile stays approved.")
+            )
+        if locked.status not in (Status.IN_REVIEW, Status.TWILIO_APPROVED):
+            raise _already_decided(locked)
+        locked.errors = errors
+        locked.save(update_fields=["errors"])
+        transition(locked, Status.TWILIO_REJECTED, actor=reviewer, reasons=errors)
+    return locked
+
+
+def primary_profile_create(
+    *, account: Account, friendly_name: str, email: str, actor
+) -> CustomerProfile:
+    """Register an account's primary profile, straight into review."""
+    ensure_reviewer(actor)
+    with transaction.atomic():
+        profile = CustomerProfile.objects.create(
+            account=account,
+            kind=ProfileKind.PRIMARY,
+            policy_sid=settings.PRIMARY_POLICY_SID,
+            friendly_name=friendly_name,
+            email=email,
+            revision=1,
+            submitted_at=timezone.now(),
+        )
+        transition(profile, Status.PENDING_REVIEW, actor=actor)
+        transition(profile, Status.IN_REVIEW, actor=actor)
+    return profile
+
+
+def profile_expire(*, profile: CustomerProfile, reviewer) -> CustomerProfile:
+    """End an approval now: an expired primary blocks new secondary submissions."""
+    ensure_reviewer(reviewer)
+    with transaction.atomic():
+        locked = lock_profile(profile)
+        if locked.status != Status.TWILIO_APPROVED:
+            raise TransitionNotAllowed(_("Only an approved profile can expire."))
+        locked.valid_until = timezone.now()
+        locked.save(update_fields=["valid_until", "updated_at"])
+    return locked
+
+
+def ensure_reviewer(user) -> None:
+    if user is None or not is_reviewer(user):
+        raise NotAReviewer()
+
+
+def clean_rejection(errors: list[dict]) -> list[dict]:
+    """Known codes, each with a non-blank reason; an empty rejection is refused."""
+    cleaned = []
+    for error in errors:
+        try:
+            code = int(error.get("code"))
+        except (TypeError, ValueError):
+            raise InvalidRejection() from None
+        message = str(error.get("message") or "").strip()
+        if code not in RejectionCode.values or not message:
+            raise InvalidRejection()
+        cleaned.append({"code": code, "message": message})
+    if not cleaned:
+        raise InvalidRejection()
+    return cleaned
+
+
+def _lock_in_review(profile: CustomerProfile) -> CustomerProfile:
+    locked = lock_profile(profile)
+    if locked.status != Status.IN_REVIEW:
+        raise _already_decided(locked)
+    return locked
+
+
+def _already_decided(profile: CustomerProfile) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("%(name)s is already %(status)s: someone decided it first.")
+        % {"name": profile, "status": profile.get_status_display()}
+    )

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -15,6 +16,8 @@ from .choices import (
     BusinessIdentity,
     BusinessIndustry,
     BusinessType,
+    Channel,
+    DeliveryState,
     DocumentStatus,
     DocumentType,
     JobPosition,
@@ -49,6 +52,10 @@ class SidField(models.CharField):
 
 def new_signing_secret() -> str:
     return secrets.token_hex(32)
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
 
 
 class Account(models.Model):
@@ -317,6 +324,8 @@ class StatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     revision = models.PositiveIntegerField()
+    # 1, 2, 3... per profile, so a callback receiver can order what it gets.
+    sequence = models.PositiveIntegerField()
     # Empty actor means the system (evaluation, sweeps).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -327,6 +336,45 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["profile", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "sequence"], name="one_status_change_per_sequence"
+            )
+        ]
 
     def __str__(self):
         return f"{self.profile_id}: {self.from_status} -> {self.to_status}"
+
+
+class NotificationDelivery(models.Model):
+    """The outbox: one row per (status change, channel), sent until it lands."""
+
+    status_change = models.ForeignKey(
+        StatusChange, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    target = models.CharField(max_length=2000)
+    # Stable across retries: receivers use it to drop duplicates.
+    message_id = models.CharField(max_length=40, unique=True, default=new_message_id)
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "notification deliveries"
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_change", "channel"], name="one_delivery_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} to {self.target}"

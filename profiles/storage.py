@@ -13,7 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from .choices import ACCEPTED_DOCUMENT_TYPES
@@ -22,9 +25,25 @@ from .choices import ACCEPTED_DOCUMENT_TYPES
 MAGIC_BYTES = 8192
 
 
+class DocumentStorage(LazyObject):
+    """STORAGES["documents"], looked up on first use and again after a change."""
+
+    def _setup(self):
+        self._wrapped = storages["documents"]
+
+
+documents = DocumentStorage()
+
+
+@receiver(setting_changed)
+def reset_document_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        documents._wrapped = empty
+
+
 def document_storage() -> Storage:
-    """The private storage for documents (STORAGES["documents"])."""
-    return storages["documents"]
+    """The private storage for documents (for FileField's storage callable)."""
+    return documents
 
 
 def document_upload_to(instance, filename: str) -> str:

@@ -8,6 +8,8 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from .evaluation import evaluate_submission, stale_submissions
+from .notifications import due_deliveries
+from .notifications.delivery import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -43,5 +45,30 @@ def enqueue_evaluation(*, profile_id: int, revision: int) -> bool:
             profile_id,
             revision,
         )
+        return False
+    return True
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True)
+def deliver_notification(delivery_id: int) -> None:
+    """One attempt at a delivery; retry timing lives in the row, not here."""
+    deliver(delivery_id)
+
+
+@shared_task
+def sweep_due_notifications() -> int:
+    """Send whatever is due and was not sent (crash, broker down, retries)."""
+    due = due_deliveries()
+    for delivery_id in due:
+        enqueue_delivery(delivery_id)
+    return len(due)
+
+
+def enqueue_delivery(delivery_id: int) -> bool:
+    """Hand a delivery to a worker; if the broker is down, the sweep will."""
+    try:
+        deliver_notification.delay(delivery_id)
+    except Exception:
+        logger.exception("Could not enqueue delivery %s; the sweep will", delivery_id)
         return False
     return True

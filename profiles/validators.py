@@ -19,7 +19,9 @@ def normalize_phone_number(value: str) -> str:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    # Letters (vanity numbers) and extensions would not survive E.164.
+    spelled = any(ch.isalpha() for ch in value) or "#" in value
+    if number is None or spelled or not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _(
                 "Enter a valid phone number in international format, with the "

@@ -34,7 +34,11 @@ def judge_requirement(requirement: Requirement, submission: Submission) -> dict:
     """One entry of Trust Hub's results[] for `requirement`."""
     findings = list(requirement.check(submission))
     entity_missing = any(f.object_field is None for f in findings)
-    invalid = {f.object_field: f for f in findings if f.object_field is not None}
+    invalid = {}
+    for finding in findings:
+        if finding.object_field is not None:
+            # The first finding of a field is the one to act on.
+            invalid.setdefault(finding.object_field, finding)
     valid = (
         []
         if entity_missing

@@ -115,7 +115,7 @@ def business_information(submission: Submission) -> Iterator[Finding]:
 
 def business_website(business) -> Iterator[Finding]:
     try:
-        if business.website_url:
+        if business.website_url.strip():
             validate_web_url(business.website_url)
     except ValidationError:
         yield Finding(
@@ -191,7 +191,7 @@ def representative(position: int):
 
 def representative_email(rep: AuthorizedRepresentative) -> Iterator[Finding]:
     try:
-        if rep.email:
+        if rep.email.strip():
             validate_email(rep.email)
     except ValidationError:
         yield Finding(
@@ -200,7 +200,7 @@ def representative_email(rep: AuthorizedRepresentative) -> Iterator[Finding]:
 
 
 def representative_phone(rep: AuthorizedRepresentative) -> Iterator[Finding]:
-    if not rep.phone_number:
+    if not rep.phone_number.strip():
         return
     try:
         number = phonenumbers.parse(rep.phone_number, None)

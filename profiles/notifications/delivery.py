@@ -1,0 +1,26 @@
+"""One attempt at one delivery: claim it, send it, write the outcome."""
+
+from __future__ import annotations
+
+from ..choices import Channel
+from ..models import NotificationDelivery
+from .emails import send_decision
+from .errors import DeliveryError
+from .outbox import claim, mark_delivered, mark_failed_attempt
+from .webhooks import send_callback
+
+SENDERS = {Channel.EMAIL: send_decision, Channel.WEBHOOK: send_callback}
+
+
+def deliver(delivery_id: int) -> NotificationDelivery | None:
+    """Send a due delivery once; None when it is not due or someone has it."""
+    delivery = claim(delivery_id)
+    if delivery is None:
+        return None
+    try:
+        code = SENDERS[delivery.channel](delivery)
+    except DeliveryError as error:
+        mark_failed_attempt(delivery, error)
+    else:
+        mark_delivered(delivery, code)
+    return delivery

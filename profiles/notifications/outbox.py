@@ -1,0 +1,136 @@
+"""The outbox: deliveries written with the status change, sent until they land.
+
+Rows are written in the transaction of the status change, so a change that
+rolls back sends nothing. Retry timing lives in `next_attempt_at`; a worker
+claims a due row by moving that time forward, sends outside any transaction,
+and writes the outcome back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..choices import Channel, DeliveryState, Status
+from ..models import NotificationDelivery, StatusChange
+from .errors import DeliveryError
+
+logger = logging.getLogger(__name__)
+
+EMAIL_STATUSES = {Status.TWILIO_APPROVED, Status.TWILIO_REJECTED}
+# Trust Hub calls back on every change but the automatic move into review.
+SILENT_CALLBACKS = {(Status.PENDING_REVIEW, Status.IN_REVIEW)}
+
+
+def channels_for(change: StatusChange) -> dict[str, str]:
+    """{channel: target} for the notifications `change` causes."""
+    profile = change.profile
+    targets = {}
+    if profile.email and change.to_status in EMAIL_STATUSES:
+        targets[Channel.EMAIL] = profile.email
+    quiet = (change.from_status, change.to_status) in SILENT_CALLBACKS
+    if profile.status_callback and not quiet:
+        targets[Channel.WEBHOOK] = profile.status_callback
+    return targets
+
+
+def record(change: StatusChange) -> list[NotificationDelivery]:
+    """Write the change's deliveries; they are sent once the transaction commits."""
+    deliveries = [
+        NotificationDelivery.objects.create(
+            status_change=change, channel=channel, target=target
+        )
+        for channel, target in channels_for(change).items()
+    ]
+    for delivery in deliveries:
+        transaction.on_commit(partial(_enqueue, delivery.pk))
+    return deliveries
+
+
+def _enqueue(delivery_id: int) -> None:
+    from ..tasks import enqueue_delivery
+
+    enqueue_delivery(delivery_id)
+
+
+def claim(delivery_id: int) -> NotificationDelivery | None:
+    """Take a due pending delivery for one attempt, or None if it is not ours."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            NotificationDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("status_change__profile__account")
+            .filter(
+                pk=delivery_id,
+                state=DeliveryState.PENDING,
+                next_attempt_at__lte=now,
+            )
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        # A lease: if this worker dies mid-send, the sweep retries after it.
+        delivery.next_attempt_at = now + timedelta(
+            seconds=settings.NOTIFICATION_CLAIM_SECONDS
+        )
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def mark_delivered(delivery: NotificationDelivery, response_code=None) -> None:
+    delivery.state = DeliveryState.DELIVERED
+    delivery.delivered_at = timezone.now()
+    delivery.last_response_code = response_code
+    delivery.last_error = ""
+    delivery.save(
+        update_fields=["state", "delivered_at", "last_response_code", "last_error"]
+    )
+
+
+def mark_failed_attempt(delivery: NotificationDelivery, error: DeliveryError) -> None:
+    """Schedule the next try with backoff, or give up when it cannot succeed."""
+    delivery.last_error = str(error)[:2000]
+    delivery.last_response_code = error.status_code
+    out_of_attempts = delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    if error.permanent or out_of_attempts:
+        delivery.state = DeliveryState.FAILED
+        logger.warning("Delivery %s failed for good: %s", delivery.pk, error)
+    else:
+        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+    delivery.save(
+        update_fields=["state", "last_error", "last_response_code", "next_attempt_at"]
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter on the upper half, capped."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    delay = min(base, settings.NOTIFICATION_RETRY_MAX_SECONDS)
+    return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+
+
+def due_deliveries(limit: int = 500) -> list[int]:
+    """Ids of pending deliveries whose time has come (for the sweep)."""
+    due = NotificationDelivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at")
+    return list(due.values_list("pk", flat=True)[:limit])
+
+
+def resend(delivery: NotificationDelivery) -> NotificationDelivery:
+    """Queue a delivered or failed notification again, as a new attempt."""
+    with transaction.atomic():
+        locked = NotificationDelivery.objects.select_for_update().get(pk=delivery.pk)
+        locked.state = DeliveryState.PENDING
+        locked.attempts = 0
+        locked.next_attempt_at = timezone.now()
+        locked.save(update_fields=["state", "attempts", "next_attempt_at"])
+        transaction.on_commit(partial(_enqueue, locked.pk))
+    return locked

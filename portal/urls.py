@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from profiles import views
 from profiles.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -16,5 +17,16 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profiles/", include("profiles.urls")),
+    path("account/", views.account_detail, name="account"),
+    path(
+        "account/secret/rotate/",
+        views.account_secret_rotate,
+        name="account-secret-rotate",
+    ),
+    path(
+        "account/deliveries/<str:message_id>/resend/",
+        views.delivery_resend,
+        name="delivery-resend",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.forms.utils import ErrorDict, ErrorList
 
+from .choices import RejectionCode, Status
 from .evaluation.policy import REQUIREMENTS, html_field_name
 from .steps import STEP_NAMES, STEP_TITLES, step_url
 
@@ -63,6 +64,39 @@ def _result_failures(requirement, result: dict) -> list[Failure]:
             )
         )
     return failures
+
+
+# Where the applicant fixes what a reviewer's rejection code names.
+REVIEWER_CODE_FIELDS = {
+    18601: ("general", "general-business_name"),
+    18602: ("business", "business-business_registration_number"),
+    18603: ("address", "address-street"),
+    18604: ("representatives", "representatives-0-first_name"),
+    18605: ("representatives", "representatives-1-first_name"),
+    18606: ("representatives", "representatives-0-email"),
+}
+
+
+def reviewer_failures(errors: list[dict]) -> list[Failure]:
+    """A reviewer's rejection reasons, placed at the fields their codes name."""
+    failures = []
+    for error in errors:
+        if error.get("code") not in REVIEWER_CODE_FIELDS:
+            continue
+        step, field = REVIEWER_CODE_FIELDS[error["code"]]
+        label = str(RejectionCode(error["code"]).label)
+        failures.append(Failure(step, field, label, error["message"], error["code"]))
+    return failures
+
+
+def rejection_failures(profile, evaluation) -> list:
+    """Why a rejected profile was rejected: the reviewer's codes or the rules'."""
+    if profile.status != Status.TWILIO_REJECTED:
+        return []
+    by_reviewer = reviewer_failures(profile.errors)
+    if by_reviewer or evaluation is None:
+        return by_reviewer
+    return failures_of(evaluation.results)
 
 
 def group_by_step(profile, failures: list[Failure]) -> list[StepFailures]:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
-from .choices import ProfileKind, Status
+from .accounts import account_rotate_secret
+from .choices import ProfileKind
 from .drafts import document_remove, draft_create
-from .failures import failures_of, group_by_step
+from .failures import group_by_step, rejection_failures
 from .lifecycle import LifecycleError, ProfileLocked, approved_primary, is_editable
-from .models import CustomerProfile
+from .models import CustomerProfile, NotificationDelivery
+from .notifications import resend
+from .notifications.signing import standard_webhook_secret
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -65,9 +68,7 @@ def profile_detail(request, sid):
     context = {
         "evaluations": evaluations,
         "evaluation": latest,
-        "failures": group_by_step(profile, failures_of(latest.results))
-        if latest and profile.status == Status.TWILIO_REJECTED
-        else [],
+        "failures": group_by_step(profile, rejection_failures(profile, latest)),
         "profile": profile,
         "editable": is_editable(profile),
         "resume_title": STEP_TITLES[resume_step(profile)],
@@ -110,3 +111,46 @@ def document_delete(request, sid, document_sid):
         return locked_response(request, profile)
     messages.success(request, _("“%s” was removed.") % document.original_name)
     return redirect("profiles:step", sid=profile.sid, step="documents")
+
+
+def account_detail(request):
+    """The signing secret and the latest deliveries of the account's profiles."""
+    account = account_for(request.user)
+    if account is None:
+        raise Http404(_("Your login is not a member of any account."))
+    deliveries = NotificationDelivery.objects.filter(
+        status_change__profile__account=account
+    ).select_related("status_change__profile")[:50]
+    context = {
+        "secret": account.webhook_secret,
+        "masked_secret": f"{account.webhook_secret[:4]}…{account.webhook_secret[-4:]}",
+        "standard_secret": standard_webhook_secret(account.webhook_secret),
+        "deliveries": deliveries,
+    }
+    return render(request, "profiles/account.html", context)
+
+
+@require_POST
+def account_secret_rotate(request):
+    account = account_for(request.user)
+    if account is None:
+        raise Http404
+    account_rotate_secret(account=account)
+    messages.success(
+        request,
+        _("A new signing secret is in use. Update your status callback receivers."),
+    )
+    return redirect("account")
+
+
+@require_POST
+def delivery_resend(request, message_id):
+    """Send a notification of the account's again."""
+    delivery = get_object_or_404(
+        NotificationDelivery,
+        message_id=message_id,
+        status_change__profile__account=account_for(request.user),
+    )
+    resend(delivery)
+    messages.success(request, _("The notification was queued to be sent again."))
+    return redirect("account")

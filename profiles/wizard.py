@@ -23,7 +23,7 @@ from .access import get_profile_or_404
 from .choices import Status
 from .drafts import draft_save_step
 from .evaluation import preflight
-from .failures import annotate_form, failures_of, group_by_step
+from .failures import annotate_form, failures_of, group_by_step, reviewer_failures
 from .lifecycle import (
     PrimaryProfileNotApproved,
     ProfileLocked,
@@ -214,7 +214,8 @@ class ProfileWizard(NamedUrlWizardView):
         """What the rules find now in a rejected profile, shown at its fields."""
         if self.profile.status != Status.TWILIO_REJECTED:
             return []
-        return failures_of(preflight(self.profile).results)
+        live = failures_of(preflight(self.profile).results)
+        return reviewer_failures(self.profile.errors) + live
 
     @cached_property
     def business_information(self):

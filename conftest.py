@@ -38,6 +38,12 @@ def celery_config():
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The factories hash a password for every user; the default hasher is slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def document_storage(settings, tmp_path):
     """Every test writes documents under its own temporary folder."""
     location = tmp_path / "documents"

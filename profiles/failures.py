@@ -45,14 +45,16 @@ def failures_of(results: list[dict]) -> list[Failure]:
 
 
 def _result_failures(requirement, result: dict) -> list[Failure]:
-    if requirement is None or not result["invalid"]:
+    """The requirement's own reason when no field carries it, then each field's."""
+    failures = []
+    field_reasons = {entry["failure_reason"] for entry in result["invalid"]}
+    if requirement is None or result["failure_reason"] not in field_reasons:
         step = requirement.step if requirement else None
         label = result.get("requirement_friendly_name", "")
-        return [
+        failures.append(
             Failure(step, None, label, result["failure_reason"], result["error_code"])
-        ]
-    failures = []
-    for entry in result["invalid"]:
+        )
+    for entry in result["invalid"] if requirement else []:
         spec = requirement.field(entry["object_field"])
         failures.append(
             Failure(

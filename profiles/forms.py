@@ -37,6 +37,7 @@ class WebURLField(forms.URLField):
     """An http(s) address; a bare domain gets https:// in front."""
 
     default_validators = [validate_web_url]
+    default_error_messages = {"invalid": validate_web_url.message}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
@@ -154,6 +155,11 @@ class RepresentativeForm(forms.ModelForm):
 
     def clean_phone_number(self):
         return normalize_phone_number(self.cleaned_data["phone_number"])
+
+    def has_changed(self):
+        # The optional second representative is "left empty" when every posted
+        # field is blank, even if a saved one is being cleared.
+        return any(str(self[name].data or "").strip() for name in self.fields)
 
 
 class BaseRepresentativesFormSet(forms.BaseFormSet):

@@ -8,6 +8,7 @@ drafts in two tabs cannot mix.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.forms.models import model_to_dict
@@ -152,11 +153,17 @@ class ProfileWizard(NamedUrlWizardView):
         self.profile = draft_save_step(
             profile=self.profile, step=self.steps.current, data=data
         )
+        if self.steps.current != self.steps.last:
+            messages.success(self.request, self.saved_message())
         return {}
+
+    def saved_message(self) -> str:
+        if self.request.POST.get("action") == "upload":
+            return _("Your documents were uploaded.")
+        return _("%(step)s saved.") % {"step": STEP_TITLES[self.steps.current]}
 
     def render_next_step(self, form, **kwargs):
         if self.request.POST.get("action") == "upload":
-            messages.success(self.request, _("Your documents were uploaded."))
             return redirect(self.get_step_url(self.steps.current))
         return super().render_next_step(form, **kwargs)
 
@@ -181,6 +188,7 @@ class ProfileWizard(NamedUrlWizardView):
             step_title=STEP_TITLES[self.steps.current],
             step_links=self.step_links(),
             documents=self.profile.documents.all(),
+            upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
         )
         if self.steps.current == "review":
             verdict = preflight(self.profile)

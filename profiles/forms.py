@@ -5,6 +5,8 @@ Forms only validate; the wizard hands their cleaned data to `drafts`.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,27 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].lower()
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SingleLineMixin:
+    """Refuse line breaks and control characters in one-line text fields."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            multiline = isinstance(self.fields[name].widget, forms.Textarea)
+            if isinstance(value, str) and not multiline and CONTROL.search(value):
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _("Remove line breaks and control characters."),
+                        code="control_characters",
+                    ),
+                )
+        return cleaned
+
+
 class WebURLField(forms.URLField):
     """An http(s) address; a bare domain gets https:// in front."""
 
@@ -45,7 +68,7 @@ class WebURLField(forms.URLField):
         super().__init__(**kwargs)
 
 
-class GeneralInformationForm(forms.ModelForm):
+class GeneralInformationForm(SingleLineMixin, forms.ModelForm):
     website_url = WebURLField(
         label=_("Website URL"),
         help_text=_(
@@ -63,7 +86,7 @@ class GeneralInformationForm(forms.ModelForm):
         }
 
 
-class BusinessInformationForm(forms.ModelForm):
+class BusinessInformationForm(SingleLineMixin, forms.ModelForm):
     required_fields = (
         "business_identity",
         "business_type",
@@ -133,7 +156,7 @@ class BusinessInformationForm(forms.ModelForm):
         return cleaned
 
 
-class RepresentativeForm(forms.ModelForm):
+class RepresentativeForm(SingleLineMixin, forms.ModelForm):
     class Meta:
         model = AuthorizedRepresentative
         fields = [
@@ -184,7 +207,7 @@ RepresentativesFormSet = forms.formset_factory(
 )
 
 
-class AddressForm(forms.ModelForm):
+class AddressForm(SingleLineMixin, forms.ModelForm):
     class Meta:
         model = Address
         fields = [
@@ -270,7 +293,7 @@ class SupportingDocumentsForm(forms.Form):
         return cleaned
 
 
-class NotificationSettingsForm(forms.ModelForm):
+class NotificationSettingsForm(SingleLineMixin, forms.ModelForm):
     status_callback = WebURLField(
         label=_("Status callback URL"),
         required=False,

@@ -15,7 +15,8 @@ from .errors import DeliveryError
 
 def make_message(name: str, to: str, ctx: dict) -> EmailMultiAlternatives:
     """Render emails/<name>-subject.txt, -body-text.txt and -body-html.html."""
-    subject = render_to_string(f"emails/{name}-subject.txt", ctx).strip()
+    # One line, whatever the names inside hold.
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", ctx).split())
     text = render_to_string(f"emails/{name}-body-text.txt", ctx)
     html = render_to_string(f"emails/{name}-body-html.html", ctx)
     message = EmailMultiAlternatives(subject, text, to=[to])

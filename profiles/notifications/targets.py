@@ -21,13 +21,17 @@ def check_callback_url(url: str, *, resolve_required: bool) -> None:
     yet) and True when it is about to be called.
     """
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise UnsafeTarget(_("The status callback URL has an invalid port.")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeTarget(_("The status callback must be an http:// or https:// URL."))
     if parts.username or parts.password:
         raise UnsafeTarget(_("The status callback URL must not contain credentials."))
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return
-    for address in resolve(parts.hostname, parts.port, required=resolve_required):
+    for address in resolve(parts.hostname, port, required=resolve_required):
         if not is_public(address):
             raise UnsafeTarget(
                 _(

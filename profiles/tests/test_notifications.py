@@ -1,0 +1,1020 @@
+"""The notification outbox: which rows a status change writes, the signed status
+callbacks and decision emails they become, retries, the address checks, and the
+account page. Callbacks go to real HTTP servers on 127.0.0.1 (see receivers.py),
+emails once to a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import socket
+import time
+from datetime import timedelta
+from email import policy
+from urllib.parse import parse_qs
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+from twilio.request_validator import RequestValidator
+
+from profiles import tasks
+from profiles.choices import Channel, DeliveryState, Status
+from profiles.lifecycle import (
+    lock_profile,
+    profile_approve,
+    profile_reject,
+    profile_submit,
+    transition,
+)
+from profiles.models import NotificationDelivery, StatusChange
+from profiles.notifications import outbox
+from profiles.notifications.delivery import deliver
+from profiles.notifications.signing import standard_webhook_secret
+from profiles.notifications.targets import UnsafeTarget, check_callback_url
+from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.receivers import Receiver, Reply
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "ops@acme.example.com"
+REASONS = [
+    {"code": 18603, "message": "The address could not be verified"},
+    {"code": 18606, "message": "The email domain differs from the website"},
+]
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+# --- fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def outbox_settings(settings):
+    """Known retry settings, whatever the environment says."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30.0
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 3600.0
+    settings.NOTIFICATION_MAX_ATTEMPTS = 12
+    settings.NOTIFICATION_CLAIM_SECONDS = 120
+    settings.WEBHOOK_TIMEOUT_SECONDS = 5.0
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    settings.PORTAL_BASE_URL = "https://portal.example.test/"
+
+
+@pytest.fixture
+def receivers(settings):
+    """Start receivers with a script of replies; loopback targets are allowed."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    started = []
+
+    def start(*script) -> Receiver:
+        started.append(Receiver(*script).start())
+        return started[-1]
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(receivers) -> Receiver:
+    return receivers(200)
+
+
+@pytest.fixture
+def closed_port():
+    """A port on 127.0.0.1 that is bound but not listening: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message and refuses nobody@."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    controller = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield controller.handler
+    controller.stop()
+
+
+@pytest.fixture
+def live_worker(celery_config):
+    """A Celery worker consuming the test broker in a thread of this process."""
+    app = celery_config
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def profile_with(account, *, email="", status_callback="", **fields):
+    """A complete draft with exactly the notification channels given."""
+    profile = complete_secondary_profile(account, **fields)
+    profile.email, profile.status_callback = email, status_callback
+    profile.save(update_fields=["email", "status_callback"])
+    return profile
+
+
+def last_change(profile) -> StatusChange:
+    return StatusChange.objects.filter(profile=profile).order_by("sequence").last()
+
+
+def submit(profile) -> StatusChange:
+    """Draft -> pending review. Outside a commit capture, nothing is enqueued."""
+    profile_submit(profile=profile, actor=None)
+    return last_change(profile)
+
+
+def move(profile, to_status, **kwargs) -> StatusChange:
+    with transaction.atomic():
+        return transition(lock_profile(profile), to_status, **kwargs)
+
+
+def approve(profile, reviewer) -> StatusChange:
+    submit(profile)
+    move(profile, Status.IN_REVIEW)
+    profile_approve(profile=profile, reviewer=reviewer)
+    return last_change(profile)
+
+
+def reject(profile, reviewer, reasons=REASONS) -> StatusChange:
+    submit(profile)
+    move(profile, Status.IN_REVIEW)
+    profile_reject(profile=profile, reviewer=reviewer, errors=reasons)
+    return last_change(profile)
+
+
+def rows(change) -> dict[str, NotificationDelivery]:
+    return {
+        d.channel: d for d in NotificationDelivery.objects.filter(status_change=change)
+    }
+
+
+def deliver_row(delivery) -> NotificationDelivery:
+    """One delivery attempt; the row as the database has it afterwards."""
+    deliver(delivery.pk)
+    return NotificationDelivery.objects.get(pk=delivery.pk)
+
+
+def make_due(delivery) -> None:
+    due = timezone.now() - timedelta(seconds=1)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=due)
+
+
+def form(request) -> dict[str, str]:
+    parsed = parse_qs(request.body.decode(), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def requested_url(request) -> str:
+    return f"http://{request.headers['Host']}{request.path}"
+
+
+def sent_callback(account, receiver, **fields):
+    """Submit a profile that calls back to `receiver` and deliver the callback."""
+    profile = profile_with(account, status_callback=receiver.url, **fields)
+    delivery = deliver_row(rows(submit(profile))[Channel.WEBHOOK])
+    assert len(receiver.requests) == 1
+    return delivery, receiver.requests[0]
+
+
+def wait_until(condition, timeout=20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {condition.__doc__}")
+        time.sleep(0.05)
+
+
+def field_errors(response, field: str) -> str:
+    found = re.search(
+        rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>',
+        response.content.decode(),
+        re.S,
+    )
+    assert found, f"no error shown beside {field}"
+    return found.group(1)
+
+
+def post_notifications(client, profile, status_callback):
+    return client.post(
+        f"/profiles/{profile.sid}/edit/notifications/",
+        {
+            "wizard-current_step": "notifications",
+            "notifications-email": EMAIL,
+            "notifications-status_callback": status_callback,
+        },
+    )
+
+
+def parsed_email(envelope) -> email.message.EmailMessage:
+    return email.message_from_bytes(envelope.content, policy=policy.default)
+
+
+# --- which rows the outbox writes ------------------------------------------------
+
+
+def test_submitting_writes_a_status_callback_but_no_email(account):
+    profile = profile_with(account, email=EMAIL, status_callback="https://h.example/cb")
+
+    change = submit(profile)
+
+    assert change.to_status == Status.PENDING_REVIEW
+    assert set(rows(change)) == {Channel.WEBHOOK}
+
+
+def test_the_automatic_move_into_review_writes_nothing(account):
+    profile = profile_with(account, email=EMAIL, status_callback="https://h.example/cb")
+    submit(profile)
+
+    change = move(profile, Status.IN_REVIEW)
+
+    assert rows(change) == {}
+
+
+def test_an_approval_writes_one_email_and_one_status_callback(account, reviewer):
+    profile = profile_with(account, email=EMAIL, status_callback="https://h.example/cb")
+
+    change = approve(profile, reviewer)
+
+    assert change.to_status == Status.TWILIO_APPROVED
+    assert {c: d.target for c, d in rows(change).items()} == {
+        Channel.EMAIL: EMAIL,
+        Channel.WEBHOOK: "https://h.example/cb",
+    }
+
+
+def test_a_rejection_writes_one_email_and_one_status_callback(account, reviewer):
+    profile = profile_with(account, email=EMAIL, status_callback="https://h.example/cb")
+
+    change = reject(profile, reviewer)
+
+    assert change.to_status == Status.TWILIO_REJECTED
+    assert {c: d.target for c, d in rows(change).items()} == {
+        Channel.EMAIL: EMAIL,
+        Channel.WEBHOOK: "https://h.example/cb",
+    }
+
+
+def test_a_decision_with_only_an_email_writes_only_the_email(account, reviewer):
+    change = approve(profile_with(account, email=EMAIL), reviewer)
+
+    assert set(rows(change)) == {Channel.EMAIL}
+
+
+def test_a_profile_without_any_channel_writes_no_rows(account, reviewer):
+    profile = profile_with(account)
+
+    approve(profile, reviewer)
+
+    assert StatusChange.objects.filter(profile=profile).count() == 3
+    assert not NotificationDelivery.objects.filter(status_change__profile=profile)
+
+
+def test_every_row_starts_pending_and_due_with_its_own_message_id(account, reviewer):
+    first = profile_with(account, email=EMAIL, status_callback="https://h.example/1")
+    second = profile_with(account, email=EMAIL, status_callback="https://h.example/2")
+    before = timezone.now()
+
+    approve(first, reviewer)
+    reject(second, reviewer)
+
+    deliveries = list(NotificationDelivery.objects.all())
+    assert len(deliveries) == 6
+    assert {d.state for d in deliveries} == {DeliveryState.PENDING}
+    assert {d.attempts for d in deliveries} == {0}
+    assert all(before <= d.next_attempt_at <= timezone.now() for d in deliveries)
+    assert all(d.message_id.startswith("msg_") for d in deliveries)
+    assert len({d.message_id for d in deliveries}) == 6
+
+
+def test_a_committed_change_is_sent_once_the_transaction_commits(
+    account, receiver, django_capture_on_commit_callbacks
+):
+    profile = profile_with(account, status_callback=receiver.url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change = submit(profile)
+
+    assert rows(change)[Channel.WEBHOOK].state == DeliveryState.DELIVERED
+    assert [form(r)["Status"] for r in receiver.requests] == [Status.PENDING_REVIEW]
+
+
+def test_a_change_that_rolls_back_writes_no_delivery_and_sends_nothing(
+    account, receiver, django_capture_on_commit_callbacks, mailoutbox
+):
+    profile = profile_with(account, email=EMAIL, status_callback=receiver.url)
+    submit(profile)
+    move(profile, Status.IN_REVIEW)
+    rows_before = NotificationDelivery.objects.count()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        change = move(profile, Status.TWILIO_APPROVED)
+        assert len(rows(change)) == 2
+        raise RuntimeError("something after the change failed")
+
+    profile.refresh_from_db()
+    assert profile.status == Status.IN_REVIEW
+    assert not StatusChange.objects.filter(to_status=Status.TWILIO_APPROVED)
+    assert NotificationDelivery.objects.count() == rows_before
+    assert callbacks == []
+    assert receiver.requests == []
+    assert mailoutbox == []
+
+
+# --- what a status callback contains ---------------------------------------------
+
+
+def test_a_status_callback_is_a_signed_form_post_of_the_change(account, receiver):
+    delivery, request = sent_callback(account, receiver)
+    profile = delivery.status_change.profile
+
+    assert delivery.state == DeliveryState.DELIVERED
+    assert (request.method, request.path) == ("POST", "/hook")
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert form(request) == {
+        "AccountSid": account.sid,
+        "BundleSid": profile.sid,
+        "Status": Status.PENDING_REVIEW,
+        "Sequence": "1",
+    }
+
+
+def test_the_sequence_counts_each_profiles_changes(account, receiver, reviewer):
+    first = profile_with(account, status_callback=receiver.url)
+    second = profile_with(account, status_callback=receiver.url)
+    approve(first, reviewer)
+    submit(second)
+
+    for delivery in NotificationDelivery.objects.order_by("id"):
+        deliver(delivery.pk)
+
+    assert [
+        (form(r)["BundleSid"], form(r)["Status"], form(r)["Sequence"])
+        for r in receiver.requests
+    ] == [
+        (first.sid, Status.PENDING_REVIEW, "1"),
+        (first.sid, Status.TWILIO_APPROVED, "3"),
+        (second.sid, Status.PENDING_REVIEW, "1"),
+    ]
+
+
+def test_a_rejection_callback_carries_the_reasons_and_their_codes(
+    account, receiver, reviewer
+):
+    change = reject(profile_with(account, status_callback=receiver.url), reviewer)
+
+    deliver_row(rows(change)[Channel.WEBHOOK])
+
+    fields = form(receiver.requests[0])
+    assert fields["Status"] == Status.TWILIO_REJECTED
+    assert fields["Sequence"] == "3"
+    assert fields["FailureReason"] == (
+        "The address could not be verified; The email domain differs from the website"
+    )
+    assert json.loads(fields["Errors"]) == [18603, 18606]
+
+
+def test_an_approval_callback_has_no_failure_fields(account, receiver, reviewer):
+    change = approve(profile_with(account, status_callback=receiver.url), reviewer)
+
+    deliver_row(rows(change)[Channel.WEBHOOK])
+
+    fields = form(receiver.requests[0])
+    assert fields["Status"] == Status.TWILIO_APPROVED
+    assert "FailureReason" not in fields
+    assert "Errors" not in fields
+
+
+def test_the_twilio_signature_verifies_with_the_accounts_secret(account, receiver):
+    _, request = sent_callback(account, receiver)
+    validator = RequestValidator(account.webhook_secret)
+    signature = request.headers["X-Twilio-Signature"]
+
+    assert validator.validate(requested_url(request), form(request), signature)
+    assert validator.validate(
+        requested_url(request), QueryDict(request.body), signature
+    )
+
+
+def test_the_twilio_signature_fails_for_a_tampered_body_or_another_secret(
+    account, receiver, other_account
+):
+    _, request = sent_callback(account, receiver)
+    url, signature = requested_url(request), request.headers["X-Twilio-Signature"]
+    tampered = {**form(request), "Status": Status.TWILIO_APPROVED}
+
+    assert not RequestValidator(account.webhook_secret).validate(
+        url, tampered, signature
+    )
+    assert not RequestValidator(other_account.webhook_secret).validate(
+        url, form(request), signature
+    )
+    assert not RequestValidator(account.webhook_secret).validate(
+        url.replace("/hook", "/other"), form(request), signature
+    )
+
+
+def test_the_standard_webhooks_headers_verify_and_carry_the_message_id(
+    account, receiver
+):
+    delivery, request = sent_callback(account, receiver)
+    webhook = Webhook(standard_webhook_secret(account.webhook_secret))
+
+    # json_parse=False: the body is a form, not JSON (verify() would try to parse it).
+    webhook.verify(request.body, request.headers, json_parse=False)
+    assert request.headers["webhook-id"] == delivery.message_id
+    assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 300
+
+
+def test_the_standard_webhooks_signature_fails_for_a_tampered_body_or_another_secret(
+    account, receiver, other_account
+):
+    _, request = sent_callback(account, receiver)
+    tampered = request.body.replace(b"pending-review", b"twilio-approved")
+    ours = Webhook(standard_webhook_secret(account.webhook_secret))
+    theirs = Webhook(standard_webhook_secret(other_account.webhook_secret))
+
+    with pytest.raises(WebhookVerificationError):
+        ours.verify(tampered, request.headers, json_parse=False)
+    with pytest.raises(WebhookVerificationError):
+        theirs.verify(request.body, request.headers, json_parse=False)
+
+
+def test_a_redirect_is_not_followed_and_fails_the_delivery(account, receivers):
+    receiver = receivers(Reply(302, headers={"Location": "/elsewhere"}))
+
+    delivery, _ = sent_callback(account, receiver)
+
+    assert [r.path for r in receiver.requests] == ["/hook"]
+    assert delivery.state == DeliveryState.FAILED
+    assert (delivery.attempts, delivery.last_response_code) == (1, 302)
+
+
+# --- retries ---------------------------------------------------------------------
+
+
+def test_a_server_error_is_retried_after_a_backoff_and_then_delivered(
+    account, receivers
+):
+    receiver = receivers(500, 200)
+    before = timezone.now()
+
+    delivery, _ = sent_callback(account, receiver)
+
+    assert delivery.state == DeliveryState.PENDING
+    assert (delivery.attempts, delivery.last_response_code) == (1, 500)
+    assert delivery.last_error == "HTTP 500"
+    assert before + timedelta(seconds=15) <= delivery.next_attempt_at
+    assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=30)
+
+    make_due(delivery)
+    delivery = deliver_row(delivery)
+
+    assert delivery.state == DeliveryState.DELIVERED
+    assert (delivery.attempts, delivery.last_response_code) == (2, 200)
+    assert delivery.delivered_at is not None
+    assert delivery.last_error == ""
+    first, second = receiver.requests
+    assert first.body == second.body
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_server_errors_and_rate_limits_are_retried(account, receivers, status):
+    delivery, _ = sent_callback(account, receivers(status))
+
+    assert delivery.state == DeliveryState.PENDING
+    assert (delivery.attempts, delivery.last_response_code) == (1, status)
+    assert delivery.next_attempt_at > timezone.now()
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 410])
+def test_a_client_error_fails_at_once(account, receivers, status):
+    delivery, _ = sent_callback(account, receivers(status))
+
+    assert delivery.state == DeliveryState.FAILED
+    assert (delivery.attempts, delivery.last_response_code) == (1, status)
+    assert delivery.last_error == f"HTTP {status}"
+
+
+def test_a_receiver_slower_than_the_timeout_is_retried(account, receivers, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    receiver = receivers(Reply(200, delay=1.5))
+
+    delivery, _ = sent_callback(account, receiver)
+
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.attempts == 1
+    assert delivery.last_error == "Timed out"
+    assert delivery.next_attempt_at > timezone.now()
+
+
+def test_a_refused_connection_is_retried(account, receivers, closed_port):
+    receivers()  # allows loopback targets
+    url = f"http://127.0.0.1:{closed_port}/hook"
+    change = submit(profile_with(account, status_callback=url))
+
+    delivery = deliver_row(rows(change)[Channel.WEBHOOK])
+
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.attempts == 1
+    assert delivery.last_error.startswith("Connection failed")
+    assert delivery.last_response_code is None
+    assert delivery.next_attempt_at > timezone.now()
+
+
+def test_a_receiver_that_always_fails_is_given_up_after_the_last_attempt(
+    account, receivers, settings
+):
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    receiver = receivers(503)
+
+    delivery, _ = sent_callback(account, receiver)
+    for _ in range(2):
+        assert delivery.state == DeliveryState.PENDING
+        make_due(delivery)
+        delivery = deliver_row(delivery)
+
+    assert delivery.state == DeliveryState.FAILED
+    assert (delivery.attempts, delivery.last_response_code) == (3, 503)
+    assert delivery.last_error == "HTTP 503"
+    make_due(delivery)
+    assert deliver(delivery.pk) is None
+    assert len(receiver.requests) == 3
+
+
+def test_backoff_doubles_with_jitter_in_the_upper_half():
+    for attempts in range(1, 7):
+        delay = 30.0 * 2 ** (attempts - 1)
+        draws = [outbox.backoff(attempts).total_seconds() for _ in range(500)]
+
+        assert all(delay / 2 <= d <= delay for d in draws)
+        assert len(set(draws)) > 1, "no jitter"
+        assert min(draws) < delay * 0.6 and max(draws) > delay * 0.9
+
+
+def test_backoff_is_capped(settings):
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 600.0
+
+    draws = [outbox.backoff(n).total_seconds() for n in (6, 10, 30, 60) * 100]
+
+    assert all(300.0 <= d <= 600.0 for d in draws)
+
+
+def test_a_delivery_that_is_not_due_is_not_sent(account, receiver):
+    change = submit(profile_with(account, status_callback=receiver.url))
+    delivery = rows(change)[Channel.WEBHOOK]
+    later = timezone.now() + timedelta(hours=1)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=later)
+
+    assert deliver(delivery.pk) is None
+    assert tasks.sweep_due_notifications() == 0
+    assert receiver.requests == []
+    assert NotificationDelivery.objects.get(pk=delivery.pk).attempts == 0
+
+
+def test_a_delivery_is_never_sent_twice_for_one_change(account, receiver):
+    delivery, _ = sent_callback(account, receiver)
+
+    assert deliver(delivery.pk) is None
+    assert tasks.sweep_due_notifications() == 0
+    assert tasks.sweep_due_notifications() == 0
+    assert len(receiver.requests) == 1
+    assert NotificationDelivery.objects.get(pk=delivery.pk).attempts == 1
+
+
+def test_a_delivery_being_sent_is_not_claimed_a_second_time(account, receiver):
+    change = submit(profile_with(account, status_callback=receiver.url))
+    delivery = rows(change)[Channel.WEBHOOK]
+
+    assert outbox.claim(delivery.pk) is not None
+    assert deliver(delivery.pk) is None
+    assert tasks.sweep_due_notifications() == 0
+    assert receiver.requests == []
+
+
+def test_a_delivery_left_pending_by_a_lost_enqueue_is_sent_by_the_sweep_once(
+    account, receiver
+):
+    # No on_commit callback runs here: exactly what a broker down at commit leaves.
+    change = submit(profile_with(account, status_callback=receiver.url))
+    delivery = rows(change)[Channel.WEBHOOK]
+    assert delivery.state == DeliveryState.PENDING
+    assert receiver.requests == []
+
+    assert tasks.sweep_due_notifications() == 1
+    assert tasks.sweep_due_notifications() == 0
+
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED
+    assert len(receiver.requests) == 1
+
+
+# --- which addresses may be called ------------------------------------------------
+
+UNSAFE_URLS = [
+    "http://127.0.0.1/",
+    "http://localhost/",
+    "http://10.0.0.1/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data",
+    "http://[::1]/",
+    "http://[fd00::1]/",
+    "http://2130706433/",
+    "http://0177.0.0.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://0.0.0.0/",
+    "ftp://example.com/",
+    "https://user:pass@example.com/",
+    "http://example.com:99999/",
+]
+
+
+@pytest.mark.parametrize("resolve_required", [False, True])
+@pytest.mark.parametrize("url", UNSAFE_URLS)
+def test_an_unsafe_callback_url_is_refused(url, resolve_required):
+    with pytest.raises(UnsafeTarget):
+        check_callback_url(url, resolve_required=resolve_required)
+
+
+def test_a_public_address_is_allowed():
+    check_callback_url("https://93.184.215.14/hook", resolve_required=True)
+    check_callback_url(
+        "http://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/", resolve_required=True
+    )
+
+
+WIZARD_REFUSALS = [
+    ("http://127.0.0.1/", "private, loopback, link-local or reserved"),
+    ("http://localhost/", "private, loopback, link-local or reserved"),
+    ("http://10.0.0.1/", "private, loopback, link-local or reserved"),
+    ("http://172.16.0.1/", "private, loopback, link-local or reserved"),
+    ("http://192.168.1.1/", "private, loopback, link-local or reserved"),
+    ("http://169.254.169.254/latest/meta-data", "private, loopback, link-local"),
+    ("http://[::1]/", "private, loopback, link-local or reserved"),
+    ("http://[fd00::1]/", "private, loopback, link-local or reserved"),
+    ("http://[::ffff:127.0.0.1]/", "private, loopback, link-local or reserved"),
+    ("http://2130706433/", "starting with http:// or https://"),
+    ("http://0177.0.0.1/", "starting with http:// or https://"),
+    ("ftp://example.com/", "starting with http:// or https://"),
+    ("https://user:pass@example.com/", "must not contain credentials"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), WIZARD_REFUSALS)
+def test_the_notifications_step_refuses_an_unsafe_callback_url_at_the_field(
+    account, applicant_client, url, message
+):
+    profile = profile_with(account, email=EMAIL)
+
+    response = post_notifications(applicant_client, profile, url)
+
+    assert response.status_code == 200
+    assert message in field_errors(response, "notifications-status_callback")
+    profile.refresh_from_db()
+    assert profile.status_callback == ""
+
+
+def test_the_notifications_step_refuses_an_impossible_port_at_the_field(
+    account, applicant_client
+):
+    profile = profile_with(account, email=EMAIL)
+
+    response = post_notifications(
+        applicant_client, profile, "http://example.com:99999/"
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "notifications-status_callback").strip()
+    profile.refresh_from_db()
+    assert profile.status_callback == ""
+
+
+def test_the_notifications_step_saves_a_public_callback_url(account, applicant_client):
+    profile = profile_with(account, email=EMAIL)
+
+    response = post_notifications(applicant_client, profile, "https://93.184.215.14/cb")
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.status_callback == "https://93.184.215.14/cb"
+
+
+def test_a_delivery_whose_target_became_private_fails_without_a_request(
+    account, receiver, settings
+):
+    change = submit(profile_with(account, status_callback=receiver.url))
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+
+    delivery = deliver_row(rows(change)[Channel.WEBHOOK])
+
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.attempts == 1
+    assert "private, loopback" in delivery.last_error
+    assert receiver.requests == []
+
+
+def test_a_delivery_to_an_impossible_port_fails_for_good_instead_of_staying_claimed(
+    account,
+):
+    change = submit(profile_with(account, status_callback="https://example.com:99999/"))
+
+    delivery = deliver_row(rows(change)[Channel.WEBHOOK])
+
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.attempts == 1
+
+
+# --- decision emails ---------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_an_approval_email_goes_through_a_real_smtp_server(
+    account, reviewer, smtp_server
+):
+    profile = profile_with(account, email=EMAIL)
+    change = approve(profile, reviewer)
+
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+
+    assert delivery.state == DeliveryState.DELIVERED
+    (envelope,) = smtp_server.envelopes
+    assert envelope.rcpt_tos == [EMAIL]
+    message = parsed_email(envelope)
+    assert message["Subject"] == "Approved: your compliance profile Acme Widgets"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    url = f"https://portal.example.test/profiles/{profile.sid}/"
+    assert "Acme Widgets" in text and profile.sid in text and url in text
+    assert "Twilio Approved" in text
+    assert "<strong>Acme Widgets</strong>" in html and profile.sid in html
+    assert f'href="{url}"' in html
+
+
+@pytest.mark.integration
+def test_a_rejection_email_through_smtp_lists_each_reason_with_its_code(
+    account, reviewer, smtp_server
+):
+    profile = profile_with(account, email=EMAIL)
+    change = reject(profile, reviewer)
+
+    deliver_row(rows(change)[Channel.EMAIL])
+
+    message = parsed_email(smtp_server.envelopes[0])
+    assert message["Subject"] == (
+        "Action needed: your compliance profile Acme Widgets was rejected"
+    )
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "- The address could not be verified (error 18603)" in text
+    assert "- The email domain differs from the website (error 18606)" in text
+    assert "The address could not be verified <span" in html
+    assert "error 18603" in html and "error 18606" in html
+    url = f"https://portal.example.test/profiles/{profile.sid}/"
+    assert url in text and f'href="{url}"' in html
+
+
+@pytest.mark.integration
+def test_a_recipient_the_mail_server_refuses_fails_at_once(
+    account, reviewer, smtp_server
+):
+    change = approve(profile_with(account, email="nobody@acme.example.com"), reviewer)
+
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.attempts == 1
+    assert delivery.last_error.startswith("Recipient refused")
+    assert smtp_server.envelopes == []
+
+
+def test_a_mail_server_that_is_down_is_retried(
+    account, reviewer, settings, closed_port
+):
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    change = approve(profile_with(account, email=EMAIL), reviewer)
+
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.attempts == 1
+    assert delivery.last_error.startswith("Mail server")
+    assert delivery.next_attempt_at > timezone.now()
+
+
+def test_a_delivered_email_is_sent_once(account, reviewer, mailoutbox):
+    change = approve(profile_with(account, email=EMAIL), reviewer)
+    email_row = rows(change)[Channel.EMAIL]
+
+    delivery = deliver_row(email_row)
+    assert deliver(email_row.pk) is None
+
+    assert delivery.state == DeliveryState.DELIVERED
+    assert delivery.last_response_code is None
+    assert [m.to for m in mailoutbox] == [[EMAIL]]
+
+
+def test_markup_in_the_friendly_name_is_escaped_in_the_html_email(
+    account, reviewer, mailoutbox
+):
+    name = "<script>alert(1)</script> Widgets"
+    change = approve(profile_with(account, email=EMAIL, friendly_name=name), reviewer)
+
+    deliver_row(rows(change)[Channel.EMAIL])
+
+    (message,) = mailoutbox
+    html, mime = message.alternatives[0]
+    assert mime == "text/html"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Widgets" in html
+    assert "<script>" not in html
+    assert name in message.body
+
+
+def test_a_friendly_name_with_a_line_break_still_gets_a_one_line_subject(
+    account, reviewer, mailoutbox
+):
+    name = "Acme\nBcc: victim@example.com"
+    change = approve(profile_with(account, email=EMAIL, friendly_name=name), reviewer)
+
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+
+    assert delivery.state == DeliveryState.DELIVERED
+    (message,) = mailoutbox
+    assert "\n" not in message.subject
+    assert message.message().get_all("Bcc") is None
+
+
+# --- the account page --------------------------------------------------------------
+
+
+def test_the_account_page_shows_the_masked_secret(account, applicant_client):
+    secret = account.webhook_secret
+
+    response = applicant_client.get("/account/")
+
+    assert response.status_code == 200
+    assert f"{secret[:4]}…{secret[-4:]}" in response.content.decode()
+
+
+def test_the_account_page_lists_only_the_accounts_deliveries(
+    account, other_account, applicant_client
+):
+    ours = submit(profile_with(account, status_callback="https://h.example/ours"))
+    theirs = submit(profile_with(other_account, status_callback="https://h.example/x"))
+
+    page = applicant_client.get("/account/").content.decode()
+
+    assert rows(ours)[Channel.WEBHOOK].message_id in page
+    assert "https://h.example/ours" in page
+    assert rows(theirs)[Channel.WEBHOOK].message_id not in page
+    assert "https://h.example/x" not in page
+
+
+def test_rotating_the_secret_replaces_it(account, applicant_client):
+    old = account.webhook_secret
+
+    response = applicant_client.post("/account/secret/rotate/")
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.webhook_secret != old
+    assert len(account.webhook_secret) == 64
+
+
+def test_after_a_rotation_callbacks_are_signed_with_the_new_secret(
+    account, applicant_client, receiver
+):
+    old = account.webhook_secret
+    applicant_client.post("/account/secret/rotate/")
+    account.refresh_from_db()
+
+    _, request = sent_callback(account, receiver)
+
+    url, signature = requested_url(request), request.headers["X-Twilio-Signature"]
+    assert RequestValidator(account.webhook_secret).validate(
+        url, form(request), signature
+    )
+    assert not RequestValidator(old).validate(url, form(request), signature)
+
+
+@pytest.mark.parametrize(
+    ("status", "state"), [(200, DeliveryState.DELIVERED), (404, DeliveryState.FAILED)]
+)
+def test_resend_puts_a_finished_delivery_back_to_pending_and_due(
+    account, applicant_client, receivers, status, state
+):
+    receiver = receivers(status, 200)
+    delivery, _ = sent_callback(account, receiver)
+    assert delivery.state == state
+
+    response = applicant_client.post(
+        f"/account/deliveries/{delivery.message_id}/resend/"
+    )
+
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.attempts == 0
+    assert delivery.next_attempt_at <= timezone.now()
+    assert deliver_row(delivery).state == DeliveryState.DELIVERED
+    assert len(receiver.requests) == 2
+
+
+def test_resending_another_accounts_delivery_is_not_found(
+    account, other_client, receiver
+):
+    delivery, _ = sent_callback(account, receiver)
+
+    response = other_client.post(f"/account/deliveries/{delivery.message_id}/resend/")
+
+    assert response.status_code == 404
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED
+
+
+# --- end to end, with a real worker ------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_calls_back_once_for_submission_and_once_for_approval(
+    live_worker, receivers, applicant, reviewer, mailoutbox
+):
+    receiver = receivers(200)
+    profile = profile_with(
+        applicant.membership.account, email=EMAIL, status_callback=receiver.url
+    )
+    deliveries = NotificationDelivery.objects.filter(status_change__profile=profile)
+
+    profile_submit(profile=profile, actor=applicant)
+
+    def in_review():
+        """the worker evaluated the profile"""
+        profile.refresh_from_db()
+        return profile.status == Status.IN_REVIEW
+
+    wait_until(in_review)
+    profile_approve(profile=profile, reviewer=reviewer)
+
+    def all_delivered():
+        """the worker delivered the callbacks and the email"""
+        return deliveries.filter(state=DeliveryState.DELIVERED).count() == 3
+
+    wait_until(all_delivered)
+    assert deliveries.count() == 3
+    assert sorted(
+        (form(r)["Status"], form(r)["Sequence"]) for r in receiver.requests
+    ) == [
+        (Status.PENDING_REVIEW, "1"),
+        (Status.TWILIO_APPROVED, "3"),
+    ]
+    assert [m.to for m in mailoutbox] == [[EMAIL]]

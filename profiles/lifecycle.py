@@ -195,11 +195,11 @@ def profile_reject(
     errors = clean_rejection(errors)
     with transaction.atomic():
         locked = lock_profile(profile)
-        if locked.status == Status.TWILIO_APPROVED and locked.kind == "secondary":
-            raise TransitionNotAllowed(
-                _("An approved secondary profile stays approved.")
-            )
-        if locked.status not in (Status.IN_REVIEW, Status.TWILIO_APPROVED):
+        # Only a primary's approval can be revoked; a secondary's decision stands.
+        revocable = locked.status == Status.TWILIO_APPROVED and (
+            locked.kind == ProfileKind.PRIMARY
+        )
+        if locked.status != Status.IN_REVIEW and not revocable:
             raise _already_decided(locked)
         locked.errors = errors
         locked.save(update_fields=["errors"])

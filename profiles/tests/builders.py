@@ -7,14 +7,14 @@ import hashlib
 from django.core.files.base import ContentFile
 
 from profiles.models import SupportingDocument
+from profiles.steps import STEP_NAMES
 from profiles.tests.factories import (
     AddressFactory,
     BusinessInformationFactory,
     RepresentativeFactory,
     SecondaryProfileFactory,
 )
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from profiles.tests.files import PDF
 
 
 def complete_secondary_profile(account, **fields):
@@ -22,14 +22,7 @@ def complete_secondary_profile(account, **fields):
     profile = SecondaryProfileFactory(
         account=account,
         email="ops@acme.example.com",
-        completed_steps=[
-            "general",
-            "business",
-            "representatives",
-            "address",
-            "documents",
-            "notifications",
-        ],
+        completed_steps=list(STEP_NAMES[:-1]),
         **fields,
     )
     BusinessInformationFactory(profile=profile)
@@ -40,13 +33,20 @@ def complete_secondary_profile(account, **fields):
         profile=profile, position=2, first_name="Grace", last_name="Hopper"
     )
     AddressFactory(profile=profile)
-    SupportingDocument.objects.create(
+    add_document(profile, name="bill.pdf", document_type="utility_bill")
+    return profile
+
+
+def add_document(
+    profile, name="certificate.pdf", document_type="business_registration"
+) -> SupportingDocument:
+    """A stored PDF document, as the documents step would leave it."""
+    return SupportingDocument.objects.create(
         profile=profile,
-        document_type="utility_bill",
-        file=ContentFile(PDF, name="bill.pdf"),
-        original_name="bill.pdf",
+        document_type=document_type,
+        file=ContentFile(PDF, name=name),
+        original_name=name,
         mime_type="application/pdf",
         size=len(PDF),
         sha256=hashlib.sha256(PDF).hexdigest(),
     )
-    return profile

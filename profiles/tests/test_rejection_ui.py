@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 
 from profiles.choices import Status
 from profiles.evaluation import evaluate_submission
@@ -18,68 +16,28 @@ from profiles.models import (
     Evaluation,
     SupportingDocument,
 )
+from profiles.steps import STEP_NAMES
+from profiles.tests.builders import add_document
 from profiles.tests.factories import (
     AddressFactory,
     BusinessInformationFactory,
     RepresentativeFactory,
     SecondaryProfileFactory,
 )
+from profiles.tests.wizard_data import (
+    ADDRESS,
+    FIRST_REPRESENTATIVE,
+    SECOND_REPRESENTATIVE,
+)
 
 pytestmark = pytest.mark.django_db
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
-STEPS = [
-    "general",
-    "business",
-    "representatives",
-    "address",
-    "documents",
-    "notifications",
-    "review",
-]
+STEPS = list(STEP_NAMES)
 PO_BOX_REASON = "The address must be a physical street address; PO boxes are not"
 MISSING_REP_REASON = "Authorized representative #2 is missing."
 
-ADDRESS = {
-    "customer_name": "Acme Widgets",
-    "street": "375 Beale Street",
-    "street_secondary": "Suite 300",
-    "city": "San Francisco",
-    "region": "CA",
-    "postal_code": "94105",
-    "iso_country": "US",
-}
-FIRST_REPRESENTATIVE = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@acme.example.com",
-    "phone_number": "+1 415 555 0100",
-    "business_title": "Head of Operations",
-    "job_position": "Director",
-}
-SECOND_REPRESENTATIVE = {
-    "first_name": "Grace",
-    "last_name": "Hopper",
-    "email": "grace@acme.example.com",
-    "phone_number": "+44 20 7946 0958",
-    "business_title": "Chief Executive",
-    "job_position": "CEO",
-}
-
 
 # --- Helpers ------------------------------------------------------------------
-
-
-def add_document(profile) -> SupportingDocument:
-    return SupportingDocument.objects.create(
-        profile=profile,
-        document_type="business_registration",
-        file=ContentFile(PDF_BYTES, name="certificate.pdf"),
-        original_name="certificate.pdf",
-        mime_type="application/pdf",
-        size=len(PDF_BYTES),
-        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
-    )
 
 
 def complete_profile(account, *, second_email="grace@acme.example.com"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from io import StringIO
 
@@ -10,7 +9,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -23,24 +21,19 @@ from profiles.models import (
     Membership,
     SupportingDocument,
 )
+from profiles.steps import STEP_NAMES
+from profiles.tests.builders import add_document
 from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
     SecondaryProfileFactory,
     UserFactory,
 )
+from profiles.tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 
-STEPS = [
-    "general",
-    "business",
-    "representatives",
-    "address",
-    "documents",
-    "notifications",
-    "review",
-]
+STEPS = list(STEP_NAMES)
 STATUS_LABELS = {
     Status.DRAFT: "Draft",
     Status.PENDING_REVIEW: "Pending Review",
@@ -49,7 +42,6 @@ STATUS_LABELS = {
     Status.TWILIO_APPROVED: "Twilio Approved",
 }
 NOT_APPROVED = [Status.DRAFT, Status.PENDING_REVIEW, Status.TWILIO_REJECTED]
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 PASSWORD = "pass-word-123"
 DISABLED_ADD_BUTTON = r"<button[^>]*disabled[^>]*>Add secondary profile</button>"
 
@@ -64,18 +56,6 @@ def row_of(page: str, sid: str) -> str:
     matching = [row for row in rows if sid in row]
     assert len(matching) == 1, f"{sid} is not in exactly one row"
     return matching[0]
-
-
-def add_document(profile) -> SupportingDocument:
-    return SupportingDocument.objects.create(
-        profile=profile,
-        document_type="business_registration",
-        file=ContentFile(PDF_BYTES, name="certificate.pdf"),
-        original_name="certificate.pdf",
-        mime_type="application/pdf",
-        size=len(PDF_BYTES),
-        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
-    )
 
 
 def withdraw_primary(account, status=Status.TWILIO_REJECTED) -> None:
@@ -407,7 +387,7 @@ def test_the_owner_downloads_a_document_as_an_attachment(applicant_client, docum
     response = applicant_client.get(document.get_absolute_url())
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert b"".join(response.streaming_content) == PDF
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/pdf"
 

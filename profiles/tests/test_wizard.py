@@ -6,7 +6,6 @@ import hashlib
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -19,67 +18,29 @@ from profiles.models import (
     StatusChange,
     SupportingDocument,
 )
+from profiles.steps import STEP_NAMES
+from profiles.tests.builders import add_document
 from profiles.tests.factories import (
     AddressFactory,
     BusinessInformationFactory,
     RepresentativeFactory,
     SecondaryProfileFactory,
 )
+from profiles.tests.files import PDF
+from profiles.tests.wizard_data import (
+    ADDRESS,
+    BUSINESS,
+    FIRST_REPRESENTATIVE,
+    GENERAL,
+    NOTIFICATIONS,
+    SECOND_REPRESENTATIVE,
+)
 
 pytestmark = pytest.mark.django_db
 
-STEPS = [
-    "general",
-    "business",
-    "representatives",
-    "address",
-    "documents",
-    "notifications",
-    "review",
-]
+STEPS = list(STEP_NAMES)
 LOCKED_STATUSES = [Status.PENDING_REVIEW, Status.IN_REVIEW, Status.TWILIO_APPROVED]
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
-GENERAL = {"business_name": "Acme Widgets", "website_url": "https://acme.example.com"}
-BUSINESS = {
-    "business_identity": "direct_customer",
-    "business_type": "Limited Liability Corporation",
-    "business_industry": "TECHNOLOGY",
-    "business_registration_identifier": "EIN",
-    "business_registration_identifier_other": "",
-    "business_registration_number": "12-3456789",
-    "business_regions_of_operation": ["USA_AND_CANADA", "EUROPE"],
-    "social_media_profile_urls": "https://social.example.com/acme",
-}
-FIRST_REPRESENTATIVE = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@acme.example.com",
-    "phone_number": "+1 415 555 0100",
-    "business_title": "Head of Operations",
-    "job_position": "Director",
-}
-SECOND_REPRESENTATIVE = {
-    "first_name": "Grace",
-    "last_name": "Hopper",
-    "email": "grace@acme.example.com",
-    "phone_number": "+44 20 7946 0958",
-    "business_title": "Chief Executive",
-    "job_position": "CEO",
-}
-ADDRESS = {
-    "customer_name": "Acme Widgets",
-    "street": "375 Beale Street",
-    "street_secondary": "Suite 300",
-    "city": "San Francisco",
-    "region": "CA",
-    "postal_code": "94105",
-    "iso_country": "US",
-}
-NOTIFICATIONS = {
-    "email": "alerts@acme.example.com",
-    "status_callback": "https://hooks.acme.example.com/trusthub",
-}
 FIELDS = {
     "general": GENERAL,
     "business": BUSINESS,
@@ -98,7 +59,7 @@ def prefixed(prefix: str, fields: dict) -> dict:
     return {f"{prefix}-{name}": value for name, value in fields.items()}
 
 
-def pdf_upload(name="certificate.pdf", content=PDF_BYTES) -> SimpleUploadedFile:
+def pdf_upload(name="certificate.pdf", content=PDF) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
@@ -145,18 +106,6 @@ def fill_steps(client, profile, steps=STEPS[:-1]) -> None:
 
 def new_draft(account) -> CustomerProfile:
     return SecondaryProfileFactory(account=account, friendly_name="")
-
-
-def add_document(profile, name="certificate.pdf") -> SupportingDocument:
-    return SupportingDocument.objects.create(
-        profile=profile,
-        document_type="business_registration",
-        file=ContentFile(PDF_BYTES, name=name),
-        original_name=name,
-        mime_type="application/pdf",
-        size=len(PDF_BYTES),
-        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
-    )
 
 
 def complete_profile(account, **overrides) -> CustomerProfile:
@@ -373,9 +322,9 @@ def test_it_saves_an_uploaded_document_at_once(applicant_client, draft):
         "certificate.pdf",
         "application/pdf",
     )
-    assert document.size == len(PDF_BYTES)
-    assert document.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
-    assert document.file.read() == PDF_BYTES
+    assert document.size == len(PDF)
+    assert document.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert document.file.read() == PDF
 
 
 def test_it_stores_uploads_in_the_configured_document_storage(
@@ -384,7 +333,7 @@ def test_it_stores_uploads_in_the_configured_document_storage(
     post_step(applicant_client, draft, "documents", valid_data("documents"))
 
     document = SupportingDocument.objects.get(profile=draft)
-    assert (document_storage / document.file.name).read_bytes() == PDF_BYTES
+    assert (document_storage / document.file.name).read_bytes() == PDF
 
 
 def test_the_upload_button_saves_and_stays_on_the_documents_step(
@@ -410,7 +359,7 @@ def test_several_files_of_one_type_are_uploaded_at_once(applicant_client, draft)
 
 
 def test_a_file_over_the_size_limit_is_refused(applicant_client, draft, settings):
-    settings.DOCUMENT_MAX_UPLOAD_BYTES = len(PDF_BYTES) - 1
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = len(PDF) - 1
 
     response = post_step(applicant_client, draft, "documents", valid_data("documents"))
 

@@ -44,3 +44,25 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+## Deployment (docker compose; see README "Deploy"). These need a Docker engine.
+.PHONY: image up down logs deploy-test
+
+image:
+	docker build -t $${PORTAL_IMAGE:-compliance-portal:latest} .
+
+up:
+	docker compose up -d --build
+
+down:
+	docker compose down
+
+logs:
+	docker compose logs -f web worker beat
+
+## deploy-test: the deployment checks that need no Docker (compose file, Dockerfile,
+## check --deploy, S3, health, logs, and web + worker + beat as real processes)
+deploy-test: $(VENV)/.dev
+	$(BIN)/python -m pytest profiles/tests/test_deploy.py profiles/tests/test_stack.py \
+		profiles/tests/test_s3_storage.py profiles/tests/test_health.py \
+		profiles/tests/test_logging.py $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from botocore.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -34,13 +35,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "formtools",
     "django_countries",
     "profiles",
 ]
 
 MIDDLEWARE = [
+    # First, so every response and log line of the request carries its id.
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,7 +85,15 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# With persistent connections, check one before reuse instead of failing a request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+    "DATABASE_CONN_HEALTH_CHECKS", default=True
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer must not hold a request (or /healthz).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write to the same file: take the write
     # lock when a transaction starts, wait for it, and let readers go on (WAL).
@@ -125,8 +139,14 @@ USE_TZ = True
 # --- Static files and documents ---------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production images collect hashed, compressed copies at build time (the
+# Dockerfile turns this on); without them (tests, `make run`) WhiteNoise serves
+# straight from the source folders.
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=False)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 # Supporting documents never live under MEDIA_ROOT: nothing serves them but the
 # permission-checked download view.
@@ -134,7 +154,7 @@ DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="filesystem")
 DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")))
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 2**20)
 
-_DOCUMENT_STORAGES = {
+DOCUMENT_STORAGE_BACKENDS = {
     "filesystem": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
@@ -145,24 +165,41 @@ _DOCUMENT_STORAGES = {
         },
     },
     "s3": {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "portal.storages.DocumentS3Storage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default="documents"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            # An empty value in .env means "not set" (boto3 refuses "").
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "public_endpoint_url": (
+                env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or None
+            ),
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60),
             "file_overwrite": False,
-            "signature_version": "s3v4",
+            # v4 signatures (MinIO and every AWS region accept them); an S3 that
+            # does not answer fails in seconds, not after boto3's minute.
+            "client_config": Config(
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
         },
     },
 }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "documents": _DOCUMENT_STORAGES.get(
-        DOCUMENTS_STORAGE, _DOCUMENT_STORAGES["filesystem"]
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+    "documents": DOCUMENT_STORAGE_BACKENDS.get(
+        DOCUMENTS_STORAGE, DOCUMENT_STORAGE_BACKENDS["filesystem"]
     ),
 }
 # Uploads past this size spool to a temporary file instead of memory.
@@ -204,7 +241,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # Profiles left pending review this long are evaluated again by the sweep.
 EVALUATION_SWEEP_AFTER_SECONDS = env.int("EVALUATION_SWEEP_AFTER_SECONDS", default=60)
@@ -244,12 +283,15 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Compliance Profiles <no-reply@localhost>"
 )
-if "EMAIL_URL" in env:
+# An empty EMAIL_URL (as in .env.example) means the embedded default too.
+if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     # Embedded default: each message is a file under var/mail.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# An SMTP server that stops answering must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
 
 # --- Trust Hub ----------------------------------------------------------------------
 
@@ -269,3 +311,61 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345!")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# Health probes come over plain HTTP from inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" makes requests
+# the proxy marks as HTTPS secure (cookies, redirects, absolute URLs). Only set
+# it when the proxy always sets or strips that header.
+SECURE_PROXY_SSL_HEADER = (
+    tuple(env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])) or None
+)
+# No inline scripts or styles anywhere: everything comes from our own origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Health and logs ------------------------------------------------------------------
+
+# How long /healthz waits for each of the database, broker and storage.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "json" (one object per line) or "text"; unset, readable lines only with DEBUG on.
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "portal.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logging.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Through the root handler only; Django's own would print errors twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
+}

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from portal import health
 from profiles import views
 from profiles.forms import EmailAuthenticationForm
 
@@ -29,4 +30,5 @@ urlpatterns = [
         name="delivery-resend",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]

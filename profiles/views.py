@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -84,6 +85,19 @@ def profile_detail(request, sid):
 def document_download(request, sid, document_sid):
     """Send a document as an attachment, never rendered inline."""
     document = get_document_or_404(request.user, sid, document_sid)
+    storage, name = document.file.storage, document.file.name
+    if getattr(storage, "querystring_auth", False):
+        # S3: the browser fetches the private object through a short-lived link.
+        if not storage.exists(name):
+            raise Http404(_("The file of this document is missing."))
+        disposition = content_disposition_header(True, document.original_name)
+        params = {
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": document.mime_type,
+        }
+        response = redirect(storage.url(name, parameters=params))
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

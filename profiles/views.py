@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
 from .accounts import account_rotate_secret
 from .choices import ProfileKind
+from .downloads import document_response
 from .drafts import document_remove, draft_create
 from .failures import group_by_step, rejection_failures
 from .lifecycle import LifecycleError, ProfileLocked, approved_primary, is_editable
@@ -85,33 +85,7 @@ def profile_detail(request, sid):
 def document_download(request, sid, document_sid):
     """Send a document as an attachment, never rendered inline."""
     document = get_document_or_404(request.user, sid, document_sid)
-    storage, name = document.file.storage, document.file.name
-    if getattr(storage, "querystring_auth", False):
-        # S3: the browser fetches the private object through a short-lived link.
-        if not storage.exists(name):
-            raise Http404(_("The file of this document is missing."))
-        disposition = content_disposition_header(True, document.original_name)
-        params = {
-            "ResponseContentDisposition": disposition,
-            "ResponseContentType": document.mime_type,
-        }
-        response = redirect(storage.url(name, parameters=params))
-        response["Cache-Control"] = "private, no-store"
-        return response
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file of this document is missing.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.mime_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(document)
 
 
 @require_POST

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from .. import lifecycle
 from ..access import is_reviewer
 from ..choices import Status
+from ..downloads import document_response
 from ..models import CustomerProfile, NotificationDelivery
 from ..notifications import outbox
-from .documents import document_response
 from .filters import AgeFilter, CountryFilter, IndustryFilter
 from .forms import PrimaryProfileForm, RejectForm
 from .page import review_context
@@ -190,7 +190,9 @@ class CustomerProfileAdmin(admin.ModelAdmin):
             raise PermissionDenied
         profile = self.get_profile(request, object_id)
         document = get_object_or_404(profile.documents, sid=document_sid)
-        return document_response(document, inline=request.GET.get("inline") == "1")
+        inline = request.GET.get("inline") == "1"
+        # The review page frames the preview; nothing else may.
+        return document_response(document, inline=inline, framable=True)
 
     # --- Deciding --------------------------------------------------------------
 

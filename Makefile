@@ -31,8 +31,23 @@ run: $(VENV)/.runtime | var
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 ## test: lint, then the whole suite (SQLite unless DATABASE_URL is set)
-test: $(VENV)/.dev lint
+test: $(VENV)/.dev lint node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core, for the accessibility checks of the browser tests; without npm
+# those checks are skipped (and say so).
+node_modules/axe-core/axe.min.js: package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund && if [ -f $@ ]; then touch $@; fi; \
+	else \
+		echo "npm not found: the accessibility checks will be skipped"; \
+	fi
+
+## bench: start gunicorn and a Celery worker on a fresh bench database (DATABASE_URL
+## and CELERY_BROKER_URL, else the embedded default), measure, write
+## bench/results/latest.json and print a Markdown table (see docs/benchmarks.md)
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.forms.utils import ErrorDict, ErrorList
+from django.utils.translation import gettext_lazy as _
 
 from .choices import RejectionCode, Status
 from .evaluation.policy import REQUIREMENTS, html_field_name
@@ -112,7 +113,7 @@ def group_by_step(profile, failures: list[Failure]) -> list[StepFailures]:
     return [
         StepFailures(
             step,
-            STEP_TITLES.get(step, "Account"),
+            STEP_TITLES.get(step, _("Account")),
             step_url(profile, step) if step else None,
             grouped[step],
         )

@@ -31,6 +31,14 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter a correct email and password. Both are case-sensitive "
+            "except the email."
+        ),
+    }
+
     def clean_username(self):
         return self.cleaned_data["username"].lower()
 
@@ -54,6 +62,21 @@ class SingleLineMixin:
                     ),
                 )
         return cleaned
+
+
+class ChoosePromptMixin:
+    """Drop-downs open on "Choose…" rather than Django's dashes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            choices = list(getattr(field, "choices", []))
+            if (
+                choices
+                and choices[0][0] == ""
+                and not isinstance(field.widget, forms.CheckboxSelectMultiple)
+            ):
+                field.choices = [("", _("Choose…")), *choices[1:]]
 
 
 class WebURLField(forms.URLField):
@@ -86,7 +109,7 @@ class GeneralInformationForm(SingleLineMixin, forms.ModelForm):
         }
 
 
-class BusinessInformationForm(SingleLineMixin, forms.ModelForm):
+class BusinessInformationForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
     required_fields = (
         "business_identity",
         "business_type",
@@ -156,7 +179,7 @@ class BusinessInformationForm(SingleLineMixin, forms.ModelForm):
         return cleaned
 
 
-class RepresentativeForm(SingleLineMixin, forms.ModelForm):
+class RepresentativeForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
     class Meta:
         model = AuthorizedRepresentative
         fields = [
@@ -207,7 +230,7 @@ RepresentativesFormSet = forms.formset_factory(
 )
 
 
-class AddressForm(SingleLineMixin, forms.ModelForm):
+class AddressForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
     class Meta:
         model = Address
         fields = [

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
@@ -21,7 +22,10 @@ from .notifications.signing import standard_webhook_secret
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
-TABS = {ProfileKind.PRIMARY: _("Primary"), ProfileKind.SECONDARY: _("Secondary")}
+TABS = {
+    ProfileKind.PRIMARY: gettext_lazy("Primary"),
+    ProfileKind.SECONDARY: gettext_lazy("Secondary"),
+}
 
 
 def profile_list(request):

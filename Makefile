@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed clean
+.PHONY: run test lint format migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

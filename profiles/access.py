@@ -13,18 +13,22 @@ def account_for(user) -> Account | None:
     """The account the user belongs to, or None (anonymous, staff without one)."""
     if not user.is_authenticated:
         return None
-    try:
-        return user.membership.account
-    except Membership.DoesNotExist:
-        return None
+    # Asked several times a request; one query, remembered on the user object.
+    if not hasattr(user, "_portal_account"):
+        membership = (
+            Membership.objects.select_related("account").filter(user=user).first()
+        )
+        user._portal_account = membership.account if membership else None
+    return user._portal_account
 
 
 def is_reviewer(user) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_staff
-        and user.groups.filter(name=REVIEWERS_GROUP).exists()
-    )
+    """Staff in the Reviewers group (remembered on the user for the request)."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    if not hasattr(user, "_portal_is_reviewer"):
+        user._portal_is_reviewer = user.groups.filter(name=REVIEWERS_GROUP).exists()
+    return user._portal_is_reviewer
 
 
 def get_profile_or_404(user, sid: str) -> CustomerProfile:

@@ -56,27 +56,37 @@ def document_remove(*, profile: CustomerProfile, document: SupportingDocument) -
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def _upsert(model, data: dict, **lookup) -> None:
+    """Update the row `lookup` names, or create it.
+
+    The profile row is locked, so nobody else writes these rows meanwhile: an
+    UPDATE then an INSERT is safe without update_or_create's savepoint and read.
+    """
+    if not model.objects.filter(**lookup).update(**data):
+        model.objects.create(**lookup, **data)
+
+
 def _save_general(profile: CustomerProfile, data: dict) -> None:
-    BusinessInformation.objects.update_or_create(profile=profile, defaults=data)
+    _upsert(BusinessInformation, data, profile=profile)
     profile.friendly_name = data["business_name"]
 
 
 def _save_business(profile: CustomerProfile, data: dict) -> None:
-    BusinessInformation.objects.update_or_create(profile=profile, defaults=data)
+    _upsert(BusinessInformation, data, profile=profile)
 
 
 def _save_representatives(profile: CustomerProfile, data: list[dict]) -> None:
     for position, fields in enumerate(data, start=1):
         if fields:
-            AuthorizedRepresentative.objects.update_or_create(
-                profile=profile, position=position, defaults=fields
+            _upsert(
+                AuthorizedRepresentative, fields, profile=profile, position=position
             )
         else:
             profile.representatives.filter(position=position).delete()
 
 
 def _save_address(profile: CustomerProfile, data: dict) -> None:
-    Address.objects.update_or_create(profile=profile, defaults=data)
+    _upsert(Address, data, profile=profile)
 
 
 def _save_documents(profile: CustomerProfile, data: dict) -> None:
@@ -98,10 +108,6 @@ def _save_notifications(profile: CustomerProfile, data: dict) -> None:
     profile.status_callback = data["status_callback"]
 
 
-def _save_nothing(profile: CustomerProfile, data: dict) -> None:
-    pass
-
-
 STEP_WRITERS: dict[str, Callable[[CustomerProfile, object], None]] = {
     "general": _save_general,
     "business": _save_business,
@@ -109,5 +115,4 @@ STEP_WRITERS: dict[str, Callable[[CustomerProfile, object], None]] = {
     "address": _save_address,
     "documents": _save_documents,
     "notifications": _save_notifications,
-    "review": _save_nothing,
 }

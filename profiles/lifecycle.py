@@ -103,7 +103,8 @@ def ensure_primary_approved(account: Account) -> CustomerProfile:
 
 def lock_profile(profile: CustomerProfile) -> CustomerProfile:
     """Re-read the profile with a row lock; call inside transaction.atomic()."""
-    return CustomerProfile.objects.select_for_update().get(pk=profile.pk)
+    profiles = CustomerProfile.objects.select_related("account")
+    return profiles.select_for_update(of=("self",)).get(pk=profile.pk)
 
 
 def transition(

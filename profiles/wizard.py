@@ -149,12 +149,13 @@ class ProfileWizard(NamedUrlWizardView):
 
     def process_step(self, form):
         """Write the valid step to the profile's rows straight away."""
-        data = form.cleaned_data
+        # The review step holds no answers: posting it submits (see done()).
+        if self.steps.current == self.steps.last:
+            return {}
         self.profile = draft_save_step(
-            profile=self.profile, step=self.steps.current, data=data
+            profile=self.profile, step=self.steps.current, data=form.cleaned_data
         )
-        if self.steps.current != self.steps.last:
-            messages.success(self.request, self.saved_message())
+        messages.success(self.request, self.saved_message())
         return {}
 
     def saved_message(self) -> str:

@@ -1,0 +1,1 @@
+"""`make bench`: the portal measured against bare Django and bare Celery."""

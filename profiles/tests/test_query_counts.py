@@ -1,0 +1,227 @@
+"""Queries per page: at most ten, and the same at 10 and at 1,000 profiles.
+
+Query counts do not drift with the machine, so unlike the timings of
+`make bench` they are asserted here. Each page is requested once with ten
+profiles in the database and again after 990 more (bulk-created, with their
+business information and address, half in the applicant's account and half in
+another) have been added: a count that grows with the data is an N+1.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from profiles.choices import ProfileKind, Status
+from profiles.models import Address, BusinessInformation, CustomerProfile
+from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
+from profiles.tests.test_wizard import complete_profile, step_url, valid_data
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 10
+SMALL, LARGE = 10, 1_000
+EDIT_STEPS = [
+    "general",
+    "business",
+    "representatives",
+    "address",
+    "documents",
+    "notifications",
+]
+QUEUE = "/admin/profiles/customerprofile/"
+# Pages still over the budget (docs/benchmarks.md says why). Strict: the day one
+# gets within budget, its test fails until this mark comes off.
+OVER_BUDGET = pytest.mark.xfail(
+    strict=True, reason="more than 10 queries; see docs/benchmarks.md"
+)
+
+
+def add_profiles(account, count: int, status=Status.IN_REVIEW) -> None:
+    """Secondary profiles with their one-to-one rows, in three bulk inserts."""
+    profiles = CustomerProfile.objects.bulk_create(
+        CustomerProfile(
+            account=account,
+            kind=ProfileKind.SECONDARY,
+            status=status,
+            friendly_name=f"Bulk {n}",
+            policy_sid=settings.SECONDARY_POLICY_SID,
+        )
+        for n in range(count)
+    )
+    BusinessInformation.objects.bulk_create(
+        BusinessInformation(
+            profile=profile,
+            business_name=profile.friendly_name,
+            website_url="https://bulk.example.com",
+            business_industry="TECHNOLOGY",
+        )
+        for profile in profiles
+    )
+    Address.objects.bulk_create(
+        Address(
+            profile=profile,
+            customer_name=profile.friendly_name,
+            street="375 Beale Street",
+            city="San Francisco",
+            region="CA",
+            postal_code="94105",
+            iso_country="US",
+        )
+        for profile in profiles
+    )
+
+
+def grow(account, other) -> None:
+    """From SMALL to LARGE profiles in the database."""
+    extra = LARGE - CustomerProfile.objects.count()
+    add_profiles(account, extra // 2)
+    add_profiles(other, extra - extra // 2)
+    assert CustomerProfile.objects.count() == LARGE
+
+
+@pytest.fixture
+def other():
+    account = AccountFactory(name="Other Bulk Corp")
+    PrimaryProfileFactory(account=account)
+    return account
+
+
+@pytest.fixture
+def profiles(account, other):
+    """Two complete drafts of the applicant's, and SMALL profiles in all."""
+    first, second = complete_profile(account), complete_profile(account)
+    add_profiles(account, SMALL - CustomerProfile.objects.count())
+    assert CustomerProfile.objects.count() == SMALL
+    return first, second
+
+
+@pytest.fixture
+def reviewer_client(reviewer) -> Client:
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
+def assert_flat(django_assert_max_num_queries, account, other, request_small, big):
+    """Same count at SMALL and LARGE (checked first), and at most MAX_QUERIES."""
+    with CaptureQueriesContext(connection) as captured:
+        response = request_small()
+    assert response.status_code in (200, 302), response.content[:2000]
+    small = len(captured)
+    grow(account, other)
+    with django_assert_max_num_queries(MAX_QUERIES) as captured:
+        response = big()
+        assert response.status_code in (200, 302), response.content[:2000]
+        large = len(captured)
+        assert small == large, (
+            f"{small} queries at {SMALL} profiles, {large} at {LARGE}"
+        )
+    assert small <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("tab", ["secondary", "primary"])
+def test_the_profile_list(
+    django_assert_max_num_queries, applicant_client, account, other, profiles, tab
+):
+    def get():
+        return applicant_client.get(f"/profiles/?tab={tab}")
+
+    assert_flat(django_assert_max_num_queries, account, other, get, get)
+
+
+@pytest.mark.parametrize(
+    "step", [*EDIT_STEPS, pytest.param("review", marks=OVER_BUDGET)]
+)
+def test_each_wizard_step_get(
+    django_assert_max_num_queries, applicant_client, account, other, profiles, step
+):
+    first, _ = profiles
+
+    def get():
+        return applicant_client.get(step_url(first, step))
+
+    assert_flat(django_assert_max_num_queries, account, other, get, get)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        pytest.param(step, marks=OVER_BUDGET) if step == "representatives" else step
+        for step in EDIT_STEPS
+    ],
+)
+def test_a_valid_step_post(
+    django_assert_max_num_queries, applicant_client, account, other, profiles, step
+):
+    """The same answers saved over two identical drafts, before and after growth."""
+    first, second = profiles
+
+    def post(profile):
+        def request():
+            payload = {"wizard-current_step": step, **valid_data(step)}
+            response = applicant_client.post(step_url(profile, step), payload)
+            assert response.status_code == 302, response.content[:3000]
+            return response
+
+        return request
+
+    assert_flat(
+        django_assert_max_num_queries, account, other, post(first), post(second)
+    )
+
+
+@OVER_BUDGET
+def test_the_review_step_submit(
+    django_assert_max_num_queries, applicant_client, account, other, profiles
+):
+    """Posting the review step submits (the evaluation runs inline in tests)."""
+    first, second = profiles
+
+    def submit(profile):
+        def request():
+            return applicant_client.post(
+                step_url(profile, "review"), {"wizard-current_step": "review"}
+            )
+
+        return request
+
+    assert_flat(
+        django_assert_max_num_queries, account, other, submit(first), submit(second)
+    )
+
+
+def test_the_profile_detail_page(
+    django_assert_max_num_queries, applicant_client, account, other, profiles
+):
+    first, _ = profiles
+
+    def get():
+        return applicant_client.get(first.get_absolute_url())
+
+    assert_flat(django_assert_max_num_queries, account, other, get, get)
+
+
+@pytest.mark.parametrize("query", ["", "?status__exact=in-review", "?q=Bulk"])
+def test_the_admin_review_queue(
+    django_assert_max_num_queries, reviewer_client, account, other, profiles, query
+):
+    def get():
+        return reviewer_client.get(QUEUE + query)
+
+    assert_flat(django_assert_max_num_queries, account, other, get, get)
+
+
+@OVER_BUDGET
+def test_the_admin_review_page(
+    django_assert_max_num_queries, reviewer_client, account, other, profiles
+):
+    first, _ = profiles
+
+    def get():
+        return reviewer_client.get(f"{QUEUE}{first.pk}/change/")
+
+    assert_flat(django_assert_max_num_queries, account, other, get, get)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
 from profiles.tests.factories import (
@@ -35,6 +36,19 @@ def celery_config():
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     return app
+
+
+@pytest.fixture
+def live_worker(celery_config):
+    """A Celery worker consuming the test broker in a thread of this process."""
+    app = celery_config
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import re
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
 from portal.logging import JsonFormatter, RequestIdFilter, request_id
@@ -173,19 +172,6 @@ def test_a_task_run_eagerly_logs_under_the_id_of_the_request_it_runs_in(applican
     assert evaluated
     assert {e["request_id"] for e in evaluated} == {"req-eager"}
     assert after == "req-eager"
-
-
-@pytest.fixture
-def live_worker(celery_config):
-    """A Celery worker consuming the test broker in a thread of this process."""
-    app = celery_config
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.integration

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs
 
 import pytest
 from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -124,19 +123,6 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield controller.handler
     controller.stop()
-
-
-@pytest.fixture
-def live_worker(celery_config):
-    """A Celery worker consuming the test broker in a thread of this process."""
-    app = celery_config
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
 
 
 # --- helpers --------------------------------------------------------------------

@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,19 +17,6 @@ from profiles.models import CustomerProfile, Evaluation, StatusChange
 from profiles.tests.builders import complete_secondary_profile
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def live_worker(celery_config):
-    """A Celery worker consuming the test broker in a thread of this process."""
-    app = celery_config
-    app.conf.task_always_eager = False
-    app.control.purge()
-    try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
 
 
 def wait_for_decision(profile, timeout=20.0) -> CustomerProfile:

@@ -130,7 +130,7 @@ class Worker:
 
 @pytest.fixture
 def standby_worker(celery_config, transactional_db) -> Iterator[Worker]:
-    """As test_tasks' live_worker, but the test decides when it starts.
+    """As the root conftest's live_worker, but the test decides when it starts.
 
     Tasks go to the broker from the first request on, so a message sent before
     `start()` waits there, as it would for a busy worker.

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed clean bench
+.PHONY: run test stress lint format migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,19 @@ node_modules/axe-core/axe.min.js: package.json
 ## bench/results/latest.json and print a Markdown table (see docs/benchmarks.md)
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+## stress: the kill and broker-outage fault tests STRESS_COUNT times each (100),
+## then the lost and doubled decisions counted (not part of `make test`)
+STRESS_COUNT ?= 100
+STRESS_DIR ?= var/stress
+stress: $(VENV)/.dev | var
+	rm -rf $(STRESS_DIR) && mkdir -p $(STRESS_DIR)
+	-STRESS_REPORT=$(STRESS_DIR)/outcomes.jsonl $(BIN)/python -m pytest \
+		profiles/tests/test_faults.py -q \
+		-k "killed_mid_evaluation or broker_outage" \
+		--count=$(STRESS_COUNT) --junitxml=$(STRESS_DIR)/junit.xml $(PYTEST_ARGS)
+	$(BIN)/python -m profiles.tests.stress_report $(STRESS_DIR)/outcomes.jsonl \
+		$(STRESS_DIR)/junit.xml
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

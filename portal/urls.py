@@ -8,12 +8,16 @@ from django.views.generic import RedirectView
 from portal import health
 from profiles import views
 from profiles.forms import EmailAuthenticationForm
+from profiles.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
+
+# The admin's sign-in counts failures with the same limits as the portal's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="profiles:list"), name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
+        ThrottledLoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -20,11 +20,15 @@ from .models import (
 )
 from .notifications.targets import UnsafeTarget, check_callback_url
 from .storage import inspect_upload
+from .throttle import ThrottledAuthenticationMixin
 from .validators import normalize_phone_number, validate_url_lines, validate_web_url
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Django's login form, with the email address as the username."""
+class EmailAuthenticationForm(ThrottledAuthenticationMixin, AuthenticationForm):
+    """Django's login form, with the email address as the username.
+
+    Repeated failures per login and per address are throttled (see throttle).
+    """
 
     username = forms.EmailField(
         label=_("Email"),

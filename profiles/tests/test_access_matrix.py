@@ -1,0 +1,311 @@
+"""The access matrix: every URL of the portal and the admin, for every role.
+
+The URL list is walked from the URL conf, so a new URL without a row in
+EXPECTED fails `test_every_url_has_an_expectation`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from profiles.access import REVIEWERS_GROUP
+from profiles.choices import Status
+from profiles.models import NotificationDelivery, StatusChange
+from profiles.tests.builders import add_document, complete_secondary_profile
+from profiles.tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PrimaryProfileFactory,
+    UserFactory,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the URL name with its namespaces, or the route when unnamed
+    route: str  # the full route, for messages
+    params: tuple[str, ...]  # the kwargs the route needs
+
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry.url_patterns, route, ns)
+        elif isinstance(entry, URLPattern):
+            key = f"{namespace}{entry.name}" if entry.name else f"{namespace}{route}"
+            params = tuple(a or b for a, b in PARAM.findall(route))
+            yield Route(key=key, route=route, params=params)
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+ROUTES = all_routes()
+
+
+# --- The world: two accounts with one of everything each ----------------------
+
+
+@dataclass
+class Side:
+    """One account's objects, whose ids fill the URL kwargs."""
+
+    account: object
+    membership: object
+    profile: object
+    document: object
+    delivery: object
+
+
+def build_side(name: str) -> Side:
+    account = AccountFactory(name=name)
+    PrimaryProfileFactory(account=account)
+    membership = MembershipFactory(account=account)
+    profile = complete_secondary_profile(account)
+    document = add_document(profile)
+    change = StatusChange.objects.create(
+        profile=profile,
+        from_status=Status.DRAFT,
+        to_status=Status.PENDING_REVIEW,
+        revision=1,
+        sequence=1,
+    )
+    delivery = NotificationDelivery.objects.create(
+        status_change=change, channel="email", target="ops@acme.example.com"
+    )
+    return Side(account, membership, profile, document, delivery)
+
+
+@pytest.fixture
+def world(db):
+    mine, theirs = build_side("Mine Inc."), build_side("Theirs Corp")
+    staff = UserFactory(is_staff=True)
+    reviewer = UserFactory(is_staff=True)
+    group = Group.objects.get_or_create(name=REVIEWERS_GROUP)[0]
+    reviewer.groups.add(group)
+    clients = {"anonymous": Client()}
+    for role, user in (
+        ("member", mine.membership.user),
+        ("other_member", theirs.membership.user),
+        ("staff", staff),
+        ("reviewer", reviewer),
+    ):
+        clients[role] = Client()
+        clients[role].force_login(user)
+    return {"mine": mine, "theirs": theirs, "group": group, "clients": clients}
+
+
+def _object_id(route: str, side: Side, group) -> int:
+    by_model = {
+        "auth/group/": group.pk,
+        "auth/user/": side.membership.user.pk,
+        "profiles/account/": side.account.pk,
+        "profiles/membership/": side.membership.pk,
+        "profiles/notificationdelivery/": side.delivery.pk,
+        "profiles/customerprofile/": side.profile.pk,
+        "admin/r/": side.profile.pk,
+    }
+    for fragment, pk in by_model.items():
+        if fragment in route:
+            return pk
+    raise AssertionError(f"no object id known for {route}")
+
+
+def url_for(route: Route, side: Side, group) -> str:
+    """The route with its kwargs filled from one account's objects."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from profiles.models import CustomerProfile
+
+    values = {
+        "sid": side.profile.sid,
+        "document_sid": side.document.sid,
+        "message_id": side.delivery.message_id,
+        "step": "business",
+        "delivery_id": side.delivery.pk,
+        "app_label": "profiles",
+        "url": "no-such-page/",
+        "content_type_id": ContentType.objects.get_for_model(CustomerProfile).pk,
+    }
+    if {"object_id", "id"} & set(route.params):
+        values["object_id"] = values["id"] = _object_id(route.route, side, group)
+    url = "/" + route.route
+    url = url.replace("^", "").replace("$", "")
+    for param in route.params:
+        url = re.sub(
+            rf"<(?:\w+:)?{param}>|\(\?P<{param}>[^)]*\)", str(values[param]), url
+        )
+    return url
+
+
+# --- The expectations --------------------------------------------------------
+
+# Columns: anonymous, member of this account, member of another account given
+# this account's ids, the same member given its own account's ids, staff
+# outside the Reviewers group, reviewer.
+COLUMNS = ("anonymous", "member", "other_member", "other_own", "staff", "reviewer")
+
+# Admin pages of models only superusers manage: reviewers included, 403.
+SUPERUSER_ONLY = {"GET": (302, 302, 302, 302, 403, 403)}
+# Reviewers read profiles and deliveries; other staff have no permission.
+REVIEWER_READS = {"GET": (302, 302, 302, 302, 403, 200)}
+# Reviewer-only POST actions; GET is refused by require_POST.
+REVIEWER_ACTION = {
+    "GET": (302, 302, 302, 302, 405, 405),
+    "POST": (302, 302, 302, 302, 403, 302),
+}
+# ModelAdmin's legacy <id>/ URL redirects to <id>/change/ for staff.
+ADMIN_REDIRECT = {"GET": (302, 302, 302, 302, 302, 302)}
+ADMIN_STAFF_PAGE = {"GET": (302, 302, 302, 302, 200, 200)}
+
+
+def _admin_model(model: str, readable: bool) -> dict:
+    rows = {}
+    for page in ("changelist", "add", "history", "delete", "change"):
+        rows[f"admin:{model}_{page}"] = SUPERUSER_ONLY
+    if readable:
+        for page in ("changelist", "history", "change"):
+            rows[f"admin:{model}_{page}"] = REVIEWER_READS
+    path = model.replace("_", "/", 1)
+    rows[f"admin:admin/{path}/<path:object_id>/"] = ADMIN_REDIRECT
+    return rows
+
+
+EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
+    "home": {"GET": (302, 302, 302, 302, 302, 302)},
+    "login": {"GET": (200, 200, 200, 200, 200, 200)},
+    "logout": {
+        "GET": (302, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 302, 302, 302, 302),
+    },
+    "healthz": {"GET": (200, 200, 200, 200, 200, 200)},
+    "profiles:list": {"GET": (302, 200, 200, 200, 200, 200)},
+    # Staff and reviewers belong to no account: they cannot start a profile.
+    "profiles:create": {
+        "GET": (302, 200, 200, 200, 403, 403),
+        "POST": (302, 302, 302, 302, 403, 403),
+    },
+    "profiles:detail": {"GET": (302, 200, 404, 200, 404, 404)},
+    "profiles:status": {"GET": (302, 200, 404, 200, 404, 404)},
+    # The wizard's entry redirects to the step to resume.
+    "profiles:edit": {"GET": (302, 302, 404, 302, 404, 404)},
+    "profiles:step": {"GET": (302, 200, 404, 200, 404, 404)},
+    # Reviewers may download documents (the README says so); other staff not.
+    "profiles:document": {"GET": (302, 200, 404, 200, 404, 200)},
+    "profiles:document-delete": {
+        "GET": (302, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 404, 302, 404, 404),
+    },
+    "account": {"GET": (302, 200, 200, 200, 404, 404)},
+    # No id in the URL: each member rotates their own account's secret.
+    "account-secret-rotate": {
+        "GET": (302, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 302, 302, 404, 404),
+    },
+    "delivery-resend": {
+        "GET": (302, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 404, 302, 404, 404),
+    },
+    "admin:index": ADMIN_STAFF_PAGE,
+    # Staff are sent on to the index; everyone else sees the form.
+    "admin:login": {"GET": (200, 200, 200, 200, 302, 302)},
+    "admin:logout": {
+        "GET": (302, 302, 302, 302, 405, 405),
+        "POST": (302, 302, 302, 302, 302, 302),
+    },
+    "admin:password_change": ADMIN_STAFF_PAGE,
+    "admin:password_change_done": ADMIN_STAFF_PAGE,
+    "admin:autocomplete": {"GET": (302, 302, 302, 302, 403, 403)},
+    "admin:jsi18n": ADMIN_STAFF_PAGE,
+    # CustomerProfile has no admin-visible site link for staff: a redirect.
+    "admin:view_on_site": ADMIN_REDIRECT,
+    "admin:app_list": {"GET": (302, 302, 302, 302, 404, 200)},
+    "admin:admin/(?P<url>.*)$": {"GET": (302, 302, 302, 302, 404, 404)},
+    "admin:auth_user_password_change": SUPERUSER_ONLY,
+    **_admin_model("auth_group", readable=False),
+    **_admin_model("auth_user", readable=False),
+    **_admin_model("profiles_account", readable=False),
+    **_admin_model("profiles_membership", readable=False),
+    **_admin_model("profiles_notificationdelivery", readable=True),
+    **_admin_model("profiles_customerprofile", readable=True),
+    # Registering a primary profile is a reviewer's job.
+    "admin:profiles_customerprofile_add": {"GET": (302, 302, 302, 302, 403, 200)},
+    "admin:profiles_customerprofile_document": REVIEWER_READS,
+    "admin:profiles_customerprofile_approve": REVIEWER_ACTION,
+    "admin:profiles_customerprofile_expire": REVIEWER_ACTION,
+    # An empty rejection is refused with the review page and its message.
+    "admin:profiles_customerprofile_reject": {
+        "GET": (302, 302, 302, 302, 405, 405),
+        "POST": (302, 302, 302, 302, 403, 400),
+    },
+    "admin:profiles_customerprofile_resend": REVIEWER_ACTION,
+}
+# A POST to the read-only review page would be an edit: refused for everyone.
+EXPECTED["admin:profiles_customerprofile_change"] = {
+    "GET": (302, 302, 302, 302, 403, 200),
+    "POST": (302, 302, 302, 302, 403, 403),
+}
+
+CASES = [
+    (route, method, column)
+    for route in ROUTES
+    for method in EXPECTED.get(route.key, {})
+    for column in COLUMNS
+]
+
+
+def test_every_url_has_an_expectation():
+    missing = [r.route for r in ROUTES if r.key not in EXPECTED]
+    assert not missing, f"add these URLs to EXPECTED: {missing}"
+
+
+def test_every_expectation_has_a_url():
+    stale = set(EXPECTED) - {r.key for r in ROUTES}
+    assert not stale, f"these rows of EXPECTED match no URL: {sorted(stale)}"
+
+
+def test_the_walk_finds_the_portal_and_the_admin():
+    keys = {r.key for r in ROUTES}
+    assert {"profiles:step", "admin:profiles_customerprofile_reject"} <= keys
+    assert len(ROUTES) > 60
+
+
+@pytest.mark.parametrize(
+    ("route", "method", "column"),
+    CASES,
+    ids=[f"{m}-{r.key}-{c}" for r, m, c in CASES],
+)
+def test_access(world, route, method, column):
+    role = "other_member" if column == "other_own" else column
+    side = world["theirs"] if column == "other_own" else world["mine"]
+    url = url_for(route, side, world["group"])
+    client = world["clients"][role]
+
+    response = client.generic(method, url)
+
+    expected = EXPECTED[route.key][method][COLUMNS.index(column)]
+    assert response.status_code == expected, (
+        f"{method} {url} as {column}: {response.status_code}, expected {expected}"
+    )
+    if column == "anonymous" and expected == 302 and route.key != "home":
+        assert response["Location"].split("?")[0] in (
+            "/accounts/login/",
+            "/admin/login/",
+        )
+    if column == "other_member" and expected == 404:
+        # Nothing of the other account leaks into the error page.
+        assert world["mine"].profile.sid not in response.content.decode()

@@ -241,6 +241,8 @@ def all_decided(profiles) -> bool:
 
 # --- A worker killed in the middle of an evaluation -------------------------------
 
+EVALUATION_RECEIVED = re.compile(r"evaluate_profile\[[^\]]+\] received")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_evaluation_leaves_the_profile_decided_once(
@@ -257,15 +259,18 @@ def test_a_worker_killed_mid_evaluation_leaves_the_profile_decided_once(
             )
         workers.start_beat()
         first = workers.start()
+        # The banner lists evaluate_profile and the sweep is "received" first:
+        # wait for the evaluation's own "Task ...evaluate_profile[id] received".
         wait_for(
-            lambda: (
-                "evaluate_profile" in workers.log(0) and "received" in workers.log(0)
-            ),
+            lambda: EVALUATION_RECEIVED.search(workers.log(0)),
             "the worker to receive the evaluation",
+            timeout=120,
             processes=[first],
         )
         if connection.vendor == "postgresql":
-            wait_for(blocked_on_a_lock, "the evaluation to wait on the row")
+            wait_for(
+                blocked_on_a_lock, "the evaluation to wait on the row", timeout=120
+            )
         else:
             time.sleep(0.5)  # let it reach BEGIN IMMEDIATE (no assertion on it)
         first.send_signal(signal.SIGKILL)

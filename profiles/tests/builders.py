@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 
-from profiles.models import SupportingDocument
+from profiles.choices import ProfileKind
+from profiles.models import (
+    Address,
+    BusinessInformation,
+    CustomerProfile,
+    SupportingDocument,
+)
 from profiles.steps import STEP_NAMES
 from profiles.tests.factories import (
     AddressFactory,
@@ -49,4 +56,42 @@ def add_document(
         mime_type="application/pdf",
         size=len(PDF),
         sha256=hashlib.sha256(PDF).hexdigest(),
+    )
+
+
+def bulk_secondary_profiles(account, count: int, fields=lambda n: {}) -> None:
+    """`count` secondary profiles with business and address rows, in three inserts.
+
+    `fields(n)` gives the n-th profile's own fields (status, submitted_at...).
+    """
+    profiles = CustomerProfile.objects.bulk_create(
+        CustomerProfile(
+            account=account,
+            kind=ProfileKind.SECONDARY,
+            policy_sid=settings.SECONDARY_POLICY_SID,
+            friendly_name=f"Bulk {n}",
+            **fields(n),
+        )
+        for n in range(count)
+    )
+    BusinessInformation.objects.bulk_create(
+        BusinessInformation(
+            profile=profile,
+            business_name=profile.friendly_name,
+            website_url="https://bulk.example.com",
+            business_industry="TECHNOLOGY",
+        )
+        for profile in profiles
+    )
+    Address.objects.bulk_create(
+        Address(
+            profile=profile,
+            customer_name=profile.friendly_name,
+            street="375 Beale Street",
+            city="San Francisco",
+            region="CA",
+            postal_code="94105",
+            iso_country="US",
+        )
+        for profile in profiles
     )

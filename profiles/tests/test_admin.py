@@ -34,7 +34,10 @@ from profiles.models import (
     StatusChange,
     SupportingDocument,
 )
-from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.builders import (
+    bulk_secondary_profiles,
+    complete_secondary_profile,
+)
 from profiles.tests.factories import (
     AccountFactory,
     AddressFactory,
@@ -301,37 +304,13 @@ def test_search_finds_a_profile_by_its_sid(reviewer_client, searchable):
 def make_profiles(account, count: int) -> None:
     """`count` submitted secondary profiles with their business and address rows."""
     now = timezone.now()
-    profiles = CustomerProfile.objects.bulk_create(
-        CustomerProfile(
-            account=account,
-            kind=ProfileKind.SECONDARY,
-            policy_sid="RN" + "0" * 32,
-            friendly_name=f"Bulk {i}",
-            status=Status.IN_REVIEW if i % 2 else Status.TWILIO_REJECTED,
-            submitted_at=now - timedelta(minutes=i),
-        )
-        for i in range(count)
-    )
-    BusinessInformation.objects.bulk_create(
-        BusinessInformation(
-            profile=profile,
-            business_name=profile.friendly_name,
-            website_url="https://bulk.example.com",
-            business_industry="TECHNOLOGY",
-        )
-        for profile in profiles
-    )
-    Address.objects.bulk_create(
-        Address(
-            profile=profile,
-            customer_name=profile.friendly_name,
-            street="1 Main St",
-            city="Springfield",
-            region="IL",
-            postal_code="62701",
-            iso_country="US",
-        )
-        for profile in profiles
+    bulk_secondary_profiles(
+        account,
+        count,
+        lambda n: {
+            "status": Status.IN_REVIEW if n % 2 else Status.TWILIO_REJECTED,
+            "submitted_at": now - timedelta(minutes=n),
+        },
     )
 
 

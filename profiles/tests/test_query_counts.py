@@ -10,13 +10,13 @@ another) have been added: a count that grows with the data is an N+1.
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from profiles.choices import ProfileKind, Status
-from profiles.models import Address, BusinessInformation, CustomerProfile
+from profiles.choices import Status
+from profiles.models import CustomerProfile
+from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.test_wizard import complete_profile, step_url, valid_data
 
@@ -42,37 +42,7 @@ OVER_BUDGET = pytest.mark.xfail(
 
 def add_profiles(account, count: int, status=Status.IN_REVIEW) -> None:
     """Secondary profiles with their one-to-one rows, in three bulk inserts."""
-    profiles = CustomerProfile.objects.bulk_create(
-        CustomerProfile(
-            account=account,
-            kind=ProfileKind.SECONDARY,
-            status=status,
-            friendly_name=f"Bulk {n}",
-            policy_sid=settings.SECONDARY_POLICY_SID,
-        )
-        for n in range(count)
-    )
-    BusinessInformation.objects.bulk_create(
-        BusinessInformation(
-            profile=profile,
-            business_name=profile.friendly_name,
-            website_url="https://bulk.example.com",
-            business_industry="TECHNOLOGY",
-        )
-        for profile in profiles
-    )
-    Address.objects.bulk_create(
-        Address(
-            profile=profile,
-            customer_name=profile.friendly_name,
-            street="375 Beale Street",
-            city="San Francisco",
-            region="CA",
-            postal_code="94105",
-            iso_country="US",
-        )
-        for profile in profiles
-    )
+    bulk_secondary_profiles(account, count, lambda n: {"status": status})
 
 
 def grow(account, other) -> None:

@@ -26,6 +26,21 @@ def make_broker_folders(sender, **kwargs):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_database_connections(task=None, **kwargs):
+    """Around each task, drop a connection that broke or outlived its max age.
+
+    Django does this around each request; with CONN_MAX_AGE 0 it closes the
+    connection every time, as Celery would.
+    """
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 @signals.setup_logging.connect
 def use_django_logging(**kwargs):
     """Workers and beat log as the web does (settings.LOGGING), not Celery's way."""

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.shortcuts import get_object_or_404
 
-from .models import Account, CustomerProfile, Membership, SupportingDocument
+from .models import Account, CustomerProfile, SupportingDocument
 
 REVIEWERS_GROUP = "Reviewers"
+
+
+class AccountBackend(ModelBackend):
+    """Django's model backend, reading the user's account with the user."""
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("membership__account")
+        try:
+            user = users.get(pk=user_id)
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def account_for(user) -> Account | None:
     """The account the user belongs to, or None (anonymous, staff without one)."""
     if not user.is_authenticated:
         return None
-    # Asked several times a request; one query, remembered on the user object.
-    if not hasattr(user, "_portal_account"):
-        membership = (
-            Membership.objects.select_related("account").filter(user=user).first()
-        )
-        user._portal_account = membership.account if membership else None
-    return user._portal_account
+    # Read with the user by AccountBackend; one query otherwise.
+    membership = getattr(user, "membership", None)
+    return membership.account if membership else None
 
 
 def is_reviewer(user) -> bool:
@@ -31,10 +41,13 @@ def is_reviewer(user) -> bool:
     return user._portal_is_reviewer
 
 
-def get_profile_or_404(user, sid: str) -> CustomerProfile:
-    """A profile of the user's own account; anything else is a 404."""
+def get_profile_or_404(user, sid: str, *, related=()) -> CustomerProfile:
+    """A profile of the user's own account; anything else is a 404.
+
+    `related` names one-to-one rows to read in the same query.
+    """
     profiles = CustomerProfile.objects.for_account(account_for(user))
-    return get_object_or_404(profiles.select_related("account"), sid=sid)
+    return get_object_or_404(profiles.select_related("account", *related), sid=sid)
 
 
 def get_document_or_404(user, profile_sid: str, sid: str) -> SupportingDocument:

@@ -23,6 +23,9 @@ from .models import (
 )
 from .storage import InspectedUpload
 
+# The profile's own columns a step may write (the rest live in related rows).
+DRAFT_FIELDS = ["friendly_name", "email", "status_callback", "completed_steps"]
+
 
 def draft_create(*, account: Account) -> CustomerProfile:
     """Start a secondary profile; the account must have an approved primary."""
@@ -43,7 +46,7 @@ def draft_save_step(*, profile: CustomerProfile, step: str, data) -> CustomerPro
         STEP_WRITERS[step](locked, data)
         if step not in locked.completed_steps:
             locked.completed_steps = [*locked.completed_steps, step]
-        locked.save()
+        locked.save(update_fields=[*DRAFT_FIELDS, "updated_at"])
     return locked
 
 

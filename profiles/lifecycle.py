@@ -12,7 +12,6 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,14 +83,8 @@ def ensure_editable(profile: CustomerProfile) -> None:
 
 def approved_primary(account: Account) -> CustomerProfile | None:
     """The account's approved, unexpired primary profile, if it has one."""
-    unexpired = Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
-    return (
-        CustomerProfile.objects.for_account(account)
-        .primary()
-        .filter(unexpired, status=Status.TWILIO_APPROVED)
-        .order_by("-updated_at")
-        .first()
-    )
+    primaries = CustomerProfile.objects.approved_primaries()
+    return primaries.filter(account=account).first()
 
 
 def ensure_primary_approved(account: Account) -> CustomerProfile:
@@ -101,16 +94,25 @@ def ensure_primary_approved(account: Account) -> CustomerProfile:
     return primary
 
 
-def lock_profile(profile: CustomerProfile) -> CustomerProfile:
-    """Re-read the profile with a row lock; call inside transaction.atomic()."""
-    profiles = CustomerProfile.objects.select_related("account")
+def lock_profile(profile: CustomerProfile, *, answers: bool = False) -> CustomerProfile:
+    """Re-read the profile with a row lock; call inside transaction.atomic().
+
+    The locked profile carries `approved_primary_id`, its account's approved
+    primary (or None), and with `answers` the rows the wizard wrote.
+    """
+    profiles = CustomerProfile.objects.select_related("account").with_approved_primary()
+    if answers:
+        profiles = profiles.with_answers()
     return profiles.select_for_update(of=("self",)).get(pk=profile.pk)
 
 
 def transition(
-    profile: CustomerProfile, to_status: str, *, actor=None, reasons=()
+    profile: CustomerProfile, to_status: str, *, actor=None, reasons=(), fields=()
 ) -> StatusChange:
-    """Move a locked profile to `to_status` and record who did it and why."""
+    """Move a locked profile to `to_status` and record who did it and why.
+
+    `fields` names the other columns the caller changed, saved in the same UPDATE.
+    """
     if to_status not in TRANSITIONS[profile.status]:
         raise TransitionNotAllowed(
             _("A profile cannot go from %(from)s to %(to)s.")
@@ -126,7 +128,7 @@ def transition(
         reasons=list(reasons),
     )
     profile.status = to_status
-    profile.save(update_fields=["status", "updated_at"])
+    profile.save(update_fields=["status", "updated_at", *fields])
     notifications.record(change)
     return change
 
@@ -136,11 +138,17 @@ def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
     with transaction.atomic():
         locked = lock_profile(profile)
         ensure_editable(locked)
-        locked.primary = ensure_primary_approved(locked.account)
+        if locked.approved_primary_id is None:
+            raise PrimaryProfileNotApproved()
+        locked.primary_id = locked.approved_primary_id
         locked.revision += 1
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["primary", "revision", "submitted_at"])
-        transition(locked, Status.PENDING_REVIEW, actor=actor)
+        transition(
+            locked,
+            Status.PENDING_REVIEW,
+            actor=actor,
+            fields=["primary", "revision", "submitted_at"],
+        )
         transaction.on_commit(
             partial(_enqueue_evaluation, profile_id=locked.pk, revision=locked.revision)
         )
@@ -164,8 +172,7 @@ def profile_evaluated(
             for result in evaluation.failures
         ]
         to_status = Status.TWILIO_REJECTED
-    profile.save(update_fields=["errors"])
-    return transition(profile, to_status, reasons=profile.errors)
+    return transition(profile, to_status, reasons=profile.errors, fields=["errors"])
 
 
 def _enqueue_evaluation(*, profile_id: int, revision: int) -> None:
@@ -183,8 +190,12 @@ def profile_approve(*, profile: CustomerProfile, reviewer) -> CustomerProfile:
         locked.valid_until = timezone.now() + timedelta(
             days=settings.PROFILE_VALIDITY_DAYS
         )
-        locked.save(update_fields=["errors", "valid_until"])
-        transition(locked, Status.TWILIO_APPROVED, actor=reviewer)
+        transition(
+            locked,
+            Status.TWILIO_APPROVED,
+            actor=reviewer,
+            fields=["errors", "valid_until"],
+        )
     return locked
 
 
@@ -203,8 +214,13 @@ def profile_reject(
         if locked.status != Status.IN_REVIEW and not revocable:
             raise _already_decided(locked)
         locked.errors = errors
-        locked.save(update_fields=["errors"])
-        transition(locked, Status.TWILIO_REJECTED, actor=reviewer, reasons=errors)
+        transition(
+            locked,
+            Status.TWILIO_REJECTED,
+            actor=reviewer,
+            reasons=errors,
+            fields=["errors"],
+        )
     return locked
 
 

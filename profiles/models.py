@@ -94,6 +94,32 @@ class CustomerProfileQuerySet(models.QuerySet):
     def primary(self) -> CustomerProfileQuerySet:
         return self.filter(kind=ProfileKind.PRIMARY)
 
+    def approved_primaries(self) -> CustomerProfileQuerySet:
+        """Approved, unexpired primary profiles, the latest first."""
+        unexpired = models.Q(valid_until__isnull=True) | models.Q(
+            valid_until__gt=timezone.now()
+        )
+        return (
+            self.primary()
+            .filter(unexpired, status=Status.TWILIO_APPROVED)
+            .order_by("-updated_at")
+        )
+
+    def with_approved_primary(self) -> CustomerProfileQuerySet:
+        """Annotated with `approved_primary_id`: their account's, or None."""
+        primaries = CustomerProfile.objects.approved_primaries().filter(
+            account=models.OuterRef("account")
+        )
+        return self.annotate(
+            approved_primary_id=models.Subquery(primaries.values("pk")[:1])
+        )
+
+    def with_answers(self) -> CustomerProfileQuerySet:
+        """With the rows the wizard writes: one join, two prefetches."""
+        return self.select_related(
+            "account", "business_information", "address"
+        ).prefetch_related("representatives", "documents")
+
 
 class CustomerProfile(models.Model):
     sid = SidField("BU")

@@ -23,7 +23,7 @@ from . import forms
 from .access import get_profile_or_404
 from .choices import Status
 from .drafts import draft_save_step
-from .evaluation import preflight
+from .evaluation import judge, load_submission
 from .failures import annotate_form, failures_of, group_by_step, reviewer_failures
 from .lifecycle import (
     PrimaryProfileNotApproved,
@@ -78,7 +78,9 @@ class ProfileWizard(NamedUrlWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""
-        self.profile = get_profile_or_404(request.user, kwargs["sid"])
+        self.profile = get_profile_or_404(
+            request.user, kwargs["sid"], related=("business_information", "address")
+        )
         if not is_editable(self.profile):
             return locked_response(request, self.profile)
         try:
@@ -192,15 +194,20 @@ class ProfileWizard(NamedUrlWizardView):
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
         )
         if self.steps.current == "review":
-            verdict = preflight(self.profile)
-            context.update(
-                preflight=group_by_step(self.profile, failures_of(verdict.results)),
-                warnings=verdict.warnings,
-                business_information=self.business_information,
-                representatives=self.profile.representatives.all(),
-                address=getattr(self.profile, "address", None),
-            )
+            context.update(self.review_context())
         return context
+
+    def review_context(self) -> dict:
+        """Every answer, and what the rules would say if it were submitted now."""
+        answers, verdict = self.submission, self.verdict
+        return {
+            "preflight": group_by_step(self.profile, failures_of(verdict.results)),
+            "warnings": verdict.warnings,
+            "business_information": answers.business,
+            "representatives": list(answers.representatives.values()),
+            "address": answers.address,
+            "documents": answers.documents,
+        }
 
     def step_links(self) -> list[dict]:
         """The progress list: a step is reachable once the ones before are saved."""
@@ -223,8 +230,18 @@ class ProfileWizard(NamedUrlWizardView):
         """What the rules find now in a rejected profile, shown at its fields."""
         if self.profile.status != Status.TWILIO_REJECTED:
             return []
-        live = failures_of(preflight(self.profile).results)
+        live = failures_of(self.verdict.results)
         return reviewer_failures(self.profile.errors) + live
+
+    @cached_property
+    def submission(self):
+        """The answers saved so far, as the evaluation reads them."""
+        return load_submission(self.profile)
+
+    @cached_property
+    def verdict(self):
+        """What the rules find in the answers saved so far."""
+        return judge(self.submission)
 
     @cached_property
     def business_information(self):

@@ -1,5 +1,12 @@
 """Judging a submitted profile against the secondary business policy."""
 
-from .engine import Verdict, evaluate_submission, preflight, stale_submissions
+from .engine import Verdict, evaluate_submission, judge, stale_submissions
+from .submission import load_submission
 
-__all__ = ["Verdict", "evaluate_submission", "preflight", "stale_submissions"]
+__all__ = [
+    "Verdict",
+    "evaluate_submission",
+    "judge",
+    "load_submission",
+    "stale_submissions",
+]

@@ -15,7 +15,7 @@ from ..lifecycle import lock_profile, profile_evaluated
 from ..models import CustomerProfile, Evaluation
 from . import rules
 from .policy import SECONDARY_BUSINESS_POLICY, Requirement
-from .submission import Submission, load_submission
+from .submission import Submission, submission_of
 
 logger = logging.getLogger(__name__)
 
@@ -77,19 +77,14 @@ def judge(submission: Submission) -> Verdict:
     )
 
 
-def preflight(profile: CustomerProfile) -> Verdict:
-    """The verdict the profile would get if it were submitted now."""
-    return judge(load_submission(profile))
-
-
 def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
     """Evaluate one submitted revision; a repeat or stale call changes nothing."""
     try:
         with transaction.atomic():
-            profile = lock_profile(CustomerProfile(pk=profile_id))
+            profile = lock_profile(CustomerProfile(pk=profile_id), answers=True)
             if profile.status != Status.PENDING_REVIEW or profile.revision != revision:
                 return None
-            verdict = judge(load_submission(profile))
+            verdict = judge(submission_of(profile))
             evaluation = Evaluation.objects.create(
                 profile=profile,
                 revision=revision,

@@ -42,12 +42,10 @@ def channels_for(change: StatusChange) -> dict[str, str]:
 
 def record(change: StatusChange) -> list[NotificationDelivery]:
     """Write the change's deliveries; they are sent once the transaction commits."""
-    deliveries = [
-        NotificationDelivery.objects.create(
-            status_change=change, channel=channel, target=target
-        )
+    deliveries = NotificationDelivery.objects.bulk_create(
+        NotificationDelivery(status_change=change, channel=channel, target=target)
         for channel, target in channels_for(change).items()
-    ]
+    )
     for delivery in deliveries:
         transaction.on_commit(partial(_enqueue, delivery.pk))
     return deliveries
@@ -62,10 +60,13 @@ def _enqueue(delivery_id: int) -> None:
 def claim(delivery_id: int) -> NotificationDelivery | None:
     """Take a due pending delivery for one attempt, or None if it is not ours."""
     now = timezone.now()
+    # Only the delivery row is locked: the profile stays free for decisions.
+    deliveries = NotificationDelivery.objects.select_for_update(
+        skip_locked=True, of=("self",)
+    )
     with transaction.atomic():
         delivery = (
-            NotificationDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("status_change__profile__account")
+            deliveries.select_related("status_change__profile__account")
             .filter(
                 pk=delivery_id,
                 state=DeliveryState.PENDING,

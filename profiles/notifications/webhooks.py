@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from urllib.parse import urlencode
 
@@ -61,21 +62,29 @@ def _headers(delivery: NotificationDelivery, url: str, params: dict) -> dict:
     }
 
 
-def _post(url: str, params: dict, headers: dict) -> requests.Response:
-    with requests.Session() as session:
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """This thread's HTTP session, so callbacks to one host reuse a connection."""
+    if not hasattr(_local, "session"):
+        session = requests.Session()
         # Never through an environment proxy: the address check must hold.
         session.trust_env = False
-        try:
-            return session.post(
-                url,
-                data=urlencode(params),
-                headers=headers,
-                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise DeliveryError("Timed out", permanent=False) from None
-        except requests.RequestException as error:
-            raise DeliveryError(
-                f"Connection failed: {error}", permanent=False
-            ) from None
+        _local.session = session
+    return _local.session
+
+
+def _post(url: str, params: dict, headers: dict) -> requests.Response:
+    try:
+        return _session().post(
+            url,
+            data=urlencode(params),
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        raise DeliveryError("Timed out", permanent=False) from None
+    except requests.RequestException as error:
+        raise DeliveryError(f"Connection failed: {error}", permanent=False) from None

@@ -103,9 +103,7 @@ def test_the_profile_list(
     assert_flat(django_assert_max_num_queries, account, other, get, get)
 
 
-@pytest.mark.parametrize(
-    "step", [*EDIT_STEPS, pytest.param("review", marks=OVER_BUDGET)]
-)
+@pytest.mark.parametrize("step", [*EDIT_STEPS, "review"])
 def test_each_wizard_step_get(
     django_assert_max_num_queries, applicant_client, account, other, profiles, step
 ):
@@ -117,13 +115,7 @@ def test_each_wizard_step_get(
     assert_flat(django_assert_max_num_queries, account, other, get, get)
 
 
-@pytest.mark.parametrize(
-    "step",
-    [
-        pytest.param(step, marks=OVER_BUDGET) if step == "representatives" else step
-        for step in EDIT_STEPS
-    ],
-)
+@pytest.mark.parametrize("step", EDIT_STEPS)
 def test_a_valid_step_post(
     django_assert_max_num_queries, applicant_client, account, other, profiles, step
 ):
@@ -144,7 +136,6 @@ def test_a_valid_step_post(
     )
 
 
-@OVER_BUDGET
 def test_the_review_step_submit(
     django_assert_max_num_queries, applicant_client, account, other, profiles
 ):

@@ -25,6 +25,8 @@ class Received:
     path: str
     headers: dict
     body: bytes
+    # The client's (address, port): one connection reused keeps one port.
+    peer: tuple = ()
 
 
 class Receiver:
@@ -60,11 +62,20 @@ class Receiver:
 
 def _handler_for(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as real receivers do (every reply has a Content-Length).
+        protocol_version = "HTTP/1.1"
+
         def _answer(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             reply = receiver.record(
-                Received(self.command, self.path, dict(self.headers.items()), body)
+                Received(
+                    self.command,
+                    self.path,
+                    dict(self.headers.items()),
+                    body,
+                    self.client_address,
+                )
             )
             time.sleep(reply.delay)
             try:

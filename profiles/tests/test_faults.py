@@ -31,7 +31,7 @@ from django.test import Client
 from django.utils import timezone
 
 from profiles.choices import Channel, DeliveryState, Status
-from profiles.lifecycle import lock_profile, transition
+from profiles.lifecycle import lock_profile, profile_submit, transition
 from profiles.models import (
     CustomerProfile,
     Evaluation,
@@ -119,6 +119,8 @@ class Workers:
             "PYTHONUNBUFFERED": "1",
             "DJANGO_DEBUG": "false",
             "DATABASE_URL": database_url(),
+            # As deployed (compose): workers keep their connection between tasks.
+            "DATABASE_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_BEAT_SCHEDULE_FILENAME": str(self.tmp_path / "beat-schedule"),
@@ -368,6 +370,53 @@ def test_submits_during_a_broker_outage_succeed_and_are_decided_once(
         record_outcome("broker-outage", profiles)
 
     for profile in profiles:
+        assert decisions(profile) == {"evaluations": 1, "decisions": 1}
+
+
+# --- The database drops a worker's connection ------------------------------------
+
+
+def worker_connections() -> set[int]:
+    """Backend pids of the test database's other client connections."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def submit_and_wait(profile, applicant, worker) -> None:
+    profile_submit(profile=profile, actor=applicant)
+    wait_for(lambda: all_decided([profile]), "the decision", processes=[worker])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_connection_and_replaces_one_the_database_dropped(
+    account, applicant, workers, app_on
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's pg_stat_activity")
+    worker = workers.start()
+    wait_for(lambda: "ready" in workers.log(), "the worker", processes=[worker])
+    first, second, third = (complete_secondary_profile(account) for _ in range(3))
+
+    submit_and_wait(first, applicant, worker)
+    kept = worker_connections()
+    assert len(kept) == 1, kept
+    submit_and_wait(second, applicant, worker)
+    assert worker_connections() == kept
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(kept))])
+    submit_and_wait(third, applicant, worker)
+
+    replaced = worker_connections()
+    assert len(replaced) == 1 and replaced != kept
+    # The dropped connection was found by the health check, not by a failed task.
+    assert "OperationalError" not in workers.log()
+    assert "retry" not in workers.log().lower()
+    for profile in (first, second, third):
         assert decisions(profile) == {"evaluations": 1, "decisions": 1}
 
 

@@ -390,6 +390,18 @@ def test_the_sequence_counts_each_profiles_changes(account, receiver, reviewer):
     ]
 
 
+def test_callbacks_to_one_receiver_reuse_one_connection(account, receiver):
+    profiles = [profile_with(account, status_callback=receiver.url) for _ in range(3)]
+    for profile in profiles:
+        submit(profile)
+
+    for delivery in NotificationDelivery.objects.order_by("id"):
+        assert deliver(delivery.pk).state == DeliveryState.DELIVERED
+
+    assert len(receiver.requests) == 3
+    assert len({request.peer for request in receiver.requests}) == 1
+
+
 def test_a_rejection_callback_carries_the_reasons_and_their_codes(
     account, receiver, reviewer
 ):

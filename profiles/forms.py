@@ -22,6 +22,7 @@ from .notifications.targets import UnsafeTarget, check_callback_url
 from .storage import inspect_upload
 from .throttle import ThrottledAuthenticationMixin
 from .validators import normalize_phone_number, validate_url_lines, validate_web_url
+from .widgets import CachedSelect
 
 
 class EmailAuthenticationForm(ThrottledAuthenticationMixin, AuthenticationForm):
@@ -140,7 +141,13 @@ class BusinessInformationForm(ChoosePromptMixin, SingleLineMixin, forms.ModelFor
             "business_regions_of_operation",
             "social_media_profile_urls",
         ]
-        widgets = {"social_media_profile_urls": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "business_identity": CachedSelect,
+            "business_type": CachedSelect,
+            "business_industry": CachedSelect,
+            "business_registration_identifier": CachedSelect,
+            "social_media_profile_urls": forms.Textarea(attrs={"rows": 3}),
+        }
         help_texts = {
             "business_identity": _(
                 "Direct customer: the business uses the services itself. ISV, "
@@ -194,6 +201,7 @@ class RepresentativeForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
             "business_title",
             "job_position",
         ]
+        widgets = {"job_position": CachedSelect}
         help_texts = {
             "phone_number": _(
                 "International format with country code, e.g. +1 415 555 0100."
@@ -246,6 +254,7 @@ class AddressForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
             "postal_code",
             "iso_country",
         ]
+        widgets = {"iso_country": CachedSelect}
         help_texts = {
             "customer_name": _("The business name as it appears at this address."),
             "street": _("A physical street address; PO boxes are not accepted."),
@@ -270,6 +279,7 @@ class SupportingDocumentsForm(forms.Form):
     document_type = forms.ChoiceField(
         label=_("Document type"),
         choices=[("", _("Choose a type…")), *DocumentType.choices],
+        widget=CachedSelect,
         required=False,
         help_text=_(
             "A registration certificate proves the business; a utility bill, bank "

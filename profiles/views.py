@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,18 +27,28 @@ TABS = {
     ProfileKind.PRIMARY: gettext_lazy("Primary"),
     ProfileKind.SECONDARY: gettext_lazy("Secondary"),
 }
+PROFILES_PER_PAGE = 50
 
 
 def profile_list(request):
-    """The account's profiles, in a Primary and a Secondary tab."""
+    """The account's profiles, in a Primary and a Secondary tab, a page at a time."""
     account = account_for(request.user)
     tab = request.GET.get("tab")
     tab = tab if tab in TABS else ProfileKind.SECONDARY
-    profiles = CustomerProfile.objects.for_account(account).filter(kind=tab)
+    # Newest first, as the (account, kind, -updated_at) index reads; the pk keeps
+    # profiles saved in the same instant in one order from page to page.
+    profiles = (
+        CustomerProfile.objects.for_account(account)
+        .filter(kind=tab)
+        .order_by("-updated_at", "-pk")
+    )
+    # A missing, malformed or out-of-range page shows the first or the last one.
+    page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "tab": tab,
         "tabs": TABS.items(),
-        "profiles": profiles,
+        "page": page,
+        "profiles": page.object_list,
         "primary": approved_primary(account) if account else None,
     }
     return render(request, "profiles/list.html", context)

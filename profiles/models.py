@@ -151,6 +151,23 @@ class CustomerProfile(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The review queue's sort keys, stored by the database so that one index
+    # serves its order: in review first (0), oldest submission first.
+    queue_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(status=Status.IN_REVIEW, then=models.Value(0)),
+            default=models.Value(1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    queue_since = models.GeneratedField(
+        expression=models.Case(
+            models.When(status=Status.IN_REVIEW, then=models.F("submitted_at"))
+        ),
+        output_field=models.DateTimeField(null=True),
+        db_persist=True,
+    )
 
     objects = CustomerProfileQuerySet.as_manager()
 
@@ -159,6 +176,11 @@ class CustomerProfile(models.Model):
         indexes = [
             models.Index(fields=["account", "kind", "-updated_at"]),
             models.Index(fields=["status", "submitted_at"]),
+            # The review queue's order; the admin appends -pk to make it total.
+            models.Index(
+                fields=["queue_rank", "queue_since", "-updated_at", "-id"],
+                name="profile_review_queue",
+            ),
         ]
 
     def __str__(self):

@@ -1,16 +1,16 @@
-"""The review queue's own filters: waiting time, and industries and countries in use."""
+"""The review queue's own filters: waiting time, industry and country."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.contrib import admin
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from ..choices import BusinessIndustry
-from ..models import Address, BusinessInformation
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -41,46 +41,53 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InUseFilter(admin.SimpleListFilter):
-    """Offers only the values some profile uses, by their label."""
+class DropdownFilter(admin.SimpleListFilter):
+    """One value of a fixed list, picked from a drop-down: no query to offer them.
 
-    model = None
-    field = ""
+    The list is every value a profile may hold, not only those in use: finding
+    those would read a whole table on every view of the queue.
+    """
 
-    def lookups(self, request, model_admin):
-        used = self.model.objects.order_by().values_list(self.field, flat=True)
-        values = {value for value in used.distinct() if value}
-        return sorted(((v, self.label(v)) for v in values), key=_second)
+    template = "admin/profiles/dropdown_filter.html"
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(**{self.parameter_name: self.value()})
         return queryset
 
-    def label(self, value) -> str:
-        return value
+    def choices(self, changelist):
+        """The "All" choice first, with the queue's other parameters to keep."""
+        others = changelist.get_query_string(remove=[self.parameter_name])
+        yield {
+            "selected": not self.value(),
+            "value": "",
+            "display": _("All"),
+            "kept": [
+                (name, value)
+                for name, values in QueryDict(others[1:]).lists()
+                for value in values
+            ],
+        }
+        for value, label in self.lookup_choices:
+            yield {"selected": self.value() == value, "value": value, "display": label}
 
 
-class IndustryFilter(InUseFilter):
+class IndustryFilter(DropdownFilter):
     title = _("business industry")
     parameter_name = "business_information__business_industry"
-    model = BusinessInformation
-    field = "business_industry"
 
-    def label(self, value) -> str:
-        labels = dict(BusinessIndustry.choices)
-        return labels.get(value, value)
+    def lookups(self, request, model_admin):
+        return sorted(BusinessIndustry.choices, key=_label)
 
 
-class CountryFilter(InUseFilter):
+class CountryFilter(DropdownFilter):
     title = _("country")
     parameter_name = "address__iso_country"
-    model = Address
-    field = "iso_country"
 
-    def label(self, value) -> str:
-        return countries.name(value) or value
+    def lookups(self, request, model_admin):
+        # Any country the address step accepts, sorted by name (cached per language).
+        return list(countries)
 
 
-def _second(pair):
-    return pair[1]
+def _label(choice) -> str:
+    return str(choice[1])

@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, Value, When
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,23 +22,23 @@ from django.views.decorators.http import require_POST
 
 from .. import lifecycle
 from ..access import is_reviewer
-from ..choices import Status
+from ..choices import BusinessIndustry
 from ..downloads import document_response
 from ..models import CustomerProfile, NotificationDelivery
 from ..notifications import outbox
 from .filters import AgeFilter, CountryFilter, IndustryFilter
 from .forms import PrimaryProfileForm, RejectForm
-from .page import review_context
+from .page import review_context, with_review_rows
+
+INDUSTRIES = dict(BusinessIndustry.choices)
 
 
-def queue_order() -> list:
-    """In review first, oldest submission first; then the rest, newest first."""
-    in_review = When(status=Status.IN_REVIEW, then=Value(0))
-    return [
-        Case(in_review, default=Value(1)).asc(),
-        Case(When(status=Status.IN_REVIEW, then=F("submitted_at"))).asc(),
-        F("updated_at").desc(),
-    ]
+def queue_order() -> list[str]:
+    """In review first, oldest submission first; then the rest, newest first.
+
+    Both keys are stored columns, so the `profile_review_queue` index serves it.
+    """
+    return ["queue_rank", "queue_since", "-updated_at"]
 
 
 @admin.register(CustomerProfile)
@@ -70,6 +69,7 @@ class CustomerProfileAdmin(admin.ModelAdmin):
     ]
     # Counting every profile on each page view is what gets slow at scale.
     show_full_result_count = False
+    list_per_page = 50
     actions = None
     change_form_template = "admin/profiles/customerprofile/review.html"
     add_form_template = "admin/profiles/customerprofile/add_primary.html"
@@ -79,7 +79,10 @@ class CustomerProfileAdmin(admin.ModelAdmin):
     )
     def industry(self, profile):
         business = getattr(profile, "business_information", None)
-        return business.get_business_industry_display() if business else "—"
+        if business is None or not business.business_industry:
+            return "—"
+        # The model's get_*_display() translates all 31 labels on every call.
+        return INDUSTRIES.get(business.business_industry, business.business_industry)
 
     @admin.display(description=_("country"), ordering="address__iso_country")
     def country(self, profile):
@@ -177,12 +180,14 @@ class CustomerProfileAdmin(admin.ModelAdmin):
         )
 
     def get_profile(self, request, object_id) -> CustomerProfile:
+        """The profile, if the user may read it, with what its review page shows."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        profile = self.get_object(request, str(object_id))
-        if profile is None:
-            raise Http404(_("No such profile."))
-        return profile
+        profiles = with_review_rows(self.get_queryset(request))
+        try:
+            return profiles.get(pk=self.opts.pk.to_python(object_id))
+        except (ValidationError, CustomerProfile.DoesNotExist):
+            raise Http404(_("No such profile.")) from None
 
     def document_view(self, request, object_id, document_sid):
         """Stream a document; ?inline=1 previews a PDF or an image in the page."""

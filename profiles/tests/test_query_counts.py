@@ -33,11 +33,6 @@ EDIT_STEPS = [
     "notifications",
 ]
 QUEUE = "/admin/profiles/customerprofile/"
-# Pages still over the budget (docs/benchmarks.md says why). Strict: the day one
-# gets within budget, its test fails until this mark comes off.
-OVER_BUDGET = pytest.mark.xfail(
-    strict=True, reason="more than 10 queries; see docs/benchmarks.md"
-)
 
 
 def add_profiles(account, count: int, status=Status.IN_REVIEW) -> None:
@@ -176,7 +171,6 @@ def test_the_admin_review_queue(
     assert_flat(django_assert_max_num_queries, account, other, get, get)
 
 
-@OVER_BUDGET
 def test_the_admin_review_page(
     django_assert_max_num_queries, reviewer_client, account, other, profiles
 ):

@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 
+# One evaluation task also evaluates other waiting submissions, up to this many.
+EVALUATION_BATCH_SIZE = env.int("EVALUATION_BATCH_SIZE", default=50)
 # Profiles left pending review this long are evaluated again by the sweep.
 EVALUATION_SWEEP_AFTER_SECONDS = env.int("EVALUATION_SWEEP_AFTER_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {

@@ -7,11 +7,13 @@ who may fire it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,16 +96,23 @@ def ensure_primary_approved(account: Account) -> CustomerProfile:
     return primary
 
 
-def lock_profile(profile: CustomerProfile, *, answers: bool = False) -> CustomerProfile:
+def lock_profile(profile: CustomerProfile) -> CustomerProfile:
     """Re-read the profile with a row lock; call inside transaction.atomic().
 
-    The locked profile carries `approved_primary_id`, its account's approved
-    primary (or None), and with `answers` the rows the wizard wrote.
+    The locked profile carries `approved_primary_id`: its account's approved
+    primary, or None.
     """
     profiles = CustomerProfile.objects.select_related("account").with_approved_primary()
-    if answers:
-        profiles = profiles.with_answers()
     return profiles.select_for_update(of=("self",)).get(pk=profile.pk)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One locked profile's next status, and the reasons given for it."""
+
+    profile: CustomerProfile
+    to_status: str
+    reasons: list = field(default_factory=list)
 
 
 def transition(
@@ -113,24 +122,50 @@ def transition(
 
     `fields` names the other columns the caller changed, saved in the same UPDATE.
     """
+    move = Move(profile, to_status, list(reasons))
+    return transitions([move], actor=actor, fields=fields)[0]
+
+
+def transitions(moves: list[Move], *, actor=None, fields=()) -> list[StatusChange]:
+    """Move locked profiles, each to its status, with one write per table."""
+    for move in moves:
+        _ensure_allowed(move.profile, move.to_status)
+    counts = _change_counts([move.profile for move in moves])
+    changes = StatusChange.objects.bulk_create(
+        StatusChange(
+            profile=move.profile,
+            from_status=move.profile.status,
+            to_status=move.to_status,
+            revision=move.profile.revision,
+            sequence=counts.get(move.profile.pk, 0) + 1,
+            actor=actor,
+            reasons=move.reasons,
+        )
+        for move in moves
+    )
+    now = timezone.now()
+    for move in moves:
+        move.profile.status, move.profile.updated_at = move.to_status, now
+    CustomerProfile.objects.bulk_update(
+        [move.profile for move in moves], ["status", "updated_at", *fields]
+    )
+    notifications.record(changes)
+    return changes
+
+
+def _ensure_allowed(profile: CustomerProfile, to_status: str) -> None:
     if to_status not in TRANSITIONS[profile.status]:
         raise TransitionNotAllowed(
             _("A profile cannot go from %(from)s to %(to)s.")
             % {"from": profile.get_status_display(), "to": Status(to_status).label}
         )
-    change = StatusChange.objects.create(
-        profile=profile,
-        from_status=profile.status,
-        to_status=to_status,
-        revision=profile.revision,
-        sequence=profile.status_changes.count() + 1,
-        actor=actor,
-        reasons=list(reasons),
-    )
-    profile.status = to_status
-    profile.save(update_fields=["status", "updated_at", *fields])
-    notifications.record(change)
-    return change
+
+
+def _change_counts(profiles: list[CustomerProfile]) -> dict[int, int]:
+    """{profile id: status changes so far}, for the next sequence numbers."""
+    changes = StatusChange.objects.filter(profile__in=profiles).order_by()
+    counts = changes.values("profile").annotate(count=Count("pk"))
+    return {row["profile"]: row["count"] for row in counts}
 
 
 def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
@@ -155,14 +190,12 @@ def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
     return locked
 
 
-def profile_evaluated(
-    *, profile: CustomerProfile, evaluation: Evaluation
-) -> StatusChange:
-    """Apply an evaluation to a locked pending profile: in review, or rejected."""
-    if evaluation.status == Evaluation.Result.COMPLIANT:
-        profile.errors = []
-        to_status = Status.IN_REVIEW
-    else:
+def profiles_evaluated(
+    evaluated: list[tuple[CustomerProfile, Evaluation]],
+) -> list[StatusChange]:
+    """Apply evaluations to locked pending profiles: in review, or rejected."""
+    moves = []
+    for profile, evaluation in evaluated:
         profile.errors = [
             {
                 "code": result["error_code"],
@@ -171,8 +204,10 @@ def profile_evaluated(
             }
             for result in evaluation.failures
         ]
-        to_status = Status.TWILIO_REJECTED
-    return transition(profile, to_status, reasons=profile.errors, fields=["errors"])
+        compliant = evaluation.status == Evaluation.Result.COMPLIANT
+        to_status = Status.IN_REVIEW if compliant else Status.TWILIO_REJECTED
+        moves.append(Move(profile, to_status, profile.errors))
+    return transitions(moves, fields=["errors"])
 
 
 def _enqueue_evaluation(*, profile_id: int, revision: int) -> None:

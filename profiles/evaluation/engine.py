@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from ..choices import Status
-from ..lifecycle import lock_profile, profile_evaluated
+from ..lifecycle import profiles_evaluated
 from ..models import CustomerProfile, Evaluation
 from . import rules
 from .policy import SECONDARY_BUSINESS_POLICY, Requirement
@@ -78,31 +79,70 @@ def judge(submission: Submission) -> Verdict:
 
 
 def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
-    """Evaluate one submitted revision; a repeat or stale call changes nothing."""
+    """Evaluate one submitted revision; a repeat or stale call changes nothing.
+
+    Other pending profiles that no worker holds are evaluated in the same
+    transaction (up to EVALUATION_BATCH_SIZE in all), so a burst costs one
+    write per table per batch; their own messages then find them decided.
+    """
+    waiting = CustomerProfile.objects.filter(
+        pk=profile_id, revision=revision, status=Status.PENDING_REVIEW
+    )
+    if not waiting.exists():
+        return None
     try:
         with transaction.atomic():
-            profile = lock_profile(CustomerProfile(pk=profile_id), answers=True)
-            if profile.status != Status.PENDING_REVIEW or profile.revision != revision:
+            profiles = lock_pending(profile_id, revision)
+            if not profiles:
                 return None
-            verdict = judge(submission_of(profile))
-            evaluation = Evaluation.objects.create(
-                profile=profile,
-                revision=revision,
-                policy_sid=profile.policy_sid,
-                status=Evaluation.Result.COMPLIANT
-                if verdict.compliant
-                else Evaluation.Result.NONCOMPLIANT,
-                results=verdict.results,
-                warnings=verdict.warnings,
+            evaluations = Evaluation.objects.bulk_create(
+                _evaluation(profile) for profile in profiles
             )
-            profile_evaluated(profile=profile, evaluation=evaluation)
+            profiles_evaluated(list(zip(profiles, evaluations, strict=True)))
+    except IntegrityError:
+        # Another worker recorded one of these revisions first.
+        return None
+    return evaluations[0]
+
+
+def lock_pending(profile_id: int, revision: int) -> list[CustomerProfile]:
+    """The profile (waiting for its lock), then pending ones nobody holds.
+
+    Each is read with its answers and its account's approved primary.
+    """
+    profiles = CustomerProfile.objects.select_related(
+        "account", "business_information", "address"
+    ).with_approved_primary()
+    try:
+        first = profiles.select_for_update(of=("self",)).get(pk=profile_id)
     except CustomerProfile.DoesNotExist:
         logger.warning("Profile %s vanished before its evaluation", profile_id)
-        return None
-    except IntegrityError:
-        # Another worker recorded this revision first.
-        return None
-    return evaluation
+        return []
+    if first.status != Status.PENDING_REVIEW or first.revision != revision:
+        return []
+    others = (
+        profiles.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Status.PENDING_REVIEW)
+        .exclude(pk=profile_id)
+        .order_by("submitted_at")[: settings.EVALUATION_BATCH_SIZE - 1]
+    )
+    batch = [first, *others]
+    prefetch_related_objects(batch, "representatives", "documents")
+    return batch
+
+
+def _evaluation(profile: CustomerProfile) -> Evaluation:
+    verdict = judge(submission_of(profile))
+    return Evaluation(
+        profile=profile,
+        revision=profile.revision,
+        policy_sid=profile.policy_sid,
+        status=Evaluation.Result.COMPLIANT
+        if verdict.compliant
+        else Evaluation.Result.NONCOMPLIANT,
+        results=verdict.results,
+        warnings=verdict.warnings,
+    )
 
 
 def stale_submissions() -> list[tuple[int, int]]:

@@ -40,10 +40,11 @@ def channels_for(change: StatusChange) -> dict[str, str]:
     return targets
 
 
-def record(change: StatusChange) -> list[NotificationDelivery]:
-    """Write the change's deliveries; they are sent once the transaction commits."""
+def record(changes: list[StatusChange]) -> list[NotificationDelivery]:
+    """Write the changes' deliveries; they are sent once the transaction commits."""
     deliveries = NotificationDelivery.objects.bulk_create(
         NotificationDelivery(status_change=change, channel=channel, target=target)
+        for change in changes
         for channel, target in channels_for(change).items()
     )
     for delivery in deliveries:

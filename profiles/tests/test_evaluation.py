@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
+from profiles import lifecycle
 from profiles.choices import Status
 from profiles.evaluation import evaluate_submission, rules
 from profiles.evaluation.engine import judge
@@ -1014,3 +1018,123 @@ def test_submitting_runs_the_evaluation_once_the_transaction_commits(
     profile.refresh_from_db()
     assert profile.status == Status.IN_REVIEW
     assert Evaluation.objects.get(profile=profile).revision == 1
+
+
+# --- Batches: one task decides the submissions waiting with its own -----------------
+
+
+def waiting(account, user, count, **profile_fields) -> list[CustomerProfile]:
+    return [
+        submitted(compliant_profile(account, **profile_fields), user)
+        for _ in range(count)
+    ]
+
+
+def deciding_changes(profile) -> list[StatusChange]:
+    return list(
+        StatusChange.objects.filter(profile=profile, from_status=Status.PENDING_REVIEW)
+    )
+
+
+@pytest.mark.django_db
+def test_one_evaluation_decides_the_other_waiting_submissions_once_each(
+    account, applicant
+):
+    first, second, third = waiting(account, applicant, 3, email="ops@acme.test")
+    update(Address, second, street="P.O. Box 12")
+
+    evaluation = evaluate_submission(profile_id=second.pk, revision=1)
+
+    assert evaluation.profile_id == second.pk
+    assert evaluation.status == Evaluation.Result.NONCOMPLIANT
+    statuses = {
+        p.pk: p.status
+        for p in CustomerProfile.objects.filter(pk__in=[first.pk, third.pk])
+    }
+    assert statuses == {first.pk: Status.IN_REVIEW, third.pk: Status.IN_REVIEW}
+    second.refresh_from_db()
+    assert second.status == Status.TWILIO_REJECTED
+    assert [e["code"] for e in second.errors] == [22217]
+    for profile in (first, second, third):
+        (change,) = deciding_changes(profile)
+        assert change.sequence == 2
+        assert Evaluation.objects.filter(profile=profile).count() == 1
+    # Their own messages arrive later and change nothing.
+    assert evaluate_submission(profile_id=first.pk, revision=1) is None
+    assert evaluate_submission(profile_id=third.pk, revision=1) is None
+    assert Evaluation.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_holds_at_most_the_batch_size_oldest_first(
+    account, applicant, settings
+):
+    settings.EVALUATION_BATCH_SIZE = 2
+    oldest, middle, newest = waiting(account, applicant, 3)
+
+    evaluate_submission(profile_id=newest.pk, revision=1)
+
+    decided = set(Evaluation.objects.values_list("profile_id", flat=True))
+    assert decided == {newest.pk, oldest.pk}
+    middle.refresh_from_db()
+    assert middle.status == Status.PENDING_REVIEW
+
+
+@pytest.mark.django_db
+def test_a_batch_leaves_drafts_and_decided_profiles_alone(account, applicant):
+    draft = compliant_profile(account)
+    (decided,) = waiting(account, applicant, 1)
+    evaluate_submission(profile_id=decided.pk, revision=1)
+    (pending,) = waiting(account, applicant, 1)
+
+    evaluate_submission(profile_id=pending.pk, revision=1)
+
+    assert counts(draft) == (0, 0)
+    assert counts(decided) == (1, 2)
+    assert counts(pending) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_for_3_and_for_30_submissions(
+    account, applicant
+):
+    def batch_queries(count) -> int:
+        first, *_ = waiting(account, applicant, count, email="ops@acme.test")
+        with CaptureQueriesContext(connection) as captured:
+            evaluate_submission(profile_id=first.pk, revision=1)
+        assert not CustomerProfile.objects.filter(status=Status.PENDING_REVIEW).exists()
+        return len(captured)
+
+    assert batch_queries(3) == batch_queries(30)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_another_transaction_holds_is_skipped_not_waited_for(
+    account, applicant, monkeypatch
+):
+    # Committed submissions would be evaluated at once: hold their messages back.
+    monkeypatch.setattr(lifecycle, "_enqueue_evaluation", lambda **kwargs: None)
+    held, free = waiting(account, applicant, 2)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            CustomerProfile.objects.select_for_update().get(pk=held.pk)
+            locked.set()
+            release.wait(30)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        evaluate_submission(profile_id=free.pk, revision=1)
+        assert counts(held) == (0, 1)
+        assert counts(free) == (1, 2)
+    finally:
+        release.set()
+        holder.join(30)
+    assert evaluate_submission(profile_id=held.pk, revision=1) is not None

@@ -34,7 +34,6 @@ from profiles.tests.factories import PrimaryProfileFactory
 from profiles.tests.files import PDF
 
 User = get_user_model()
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @dataclass
@@ -52,7 +51,7 @@ def login(user) -> Login:
     """A signed-in session, written straight to the session store."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = BACKEND
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return Login(user.pk, session.session_key, secrets.token_hex(16))

@@ -288,6 +288,8 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.float(
 )
 # A worker that claimed a delivery and died: the sweep retries after this.
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=120)
+# A delivery task also sends other due deliveries, up to this many.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=50)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Only for local development and tests: lets callbacks reach private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

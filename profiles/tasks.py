@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from .evaluation import evaluate_submission, stale_submissions
 from .notifications import due_deliveries
-from .notifications.delivery import deliver
+from .notifications.delivery import deliver, deliver_due
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ def enqueue_evaluation(*, profile_id: int, revision: int) -> bool:
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True)
 def deliver_notification(delivery_id: int) -> None:
-    """One attempt at a delivery; retry timing lives in the row, not here."""
+    """One attempt at a delivery, then at others due (retry timing is in the rows)."""
     deliver(delivery_id)
+    deliver_due(settings.NOTIFICATION_BATCH_SIZE - 1)
 
 
 @shared_task

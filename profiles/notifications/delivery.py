@@ -1,14 +1,17 @@
-"""One attempt at one delivery: claim it, send it, write the outcome."""
+"""Attempts at deliveries: claim them, send them, write each outcome."""
 
 from __future__ import annotations
 
 import logging
+import time
+
+from django.conf import settings
 
 from ..choices import Channel
 from ..models import NotificationDelivery
 from .emails import send_decision
 from .errors import DeliveryError
-from .outbox import claim, mark_delivered, mark_failed_attempt
+from .outbox import claim, claim_due, mark_delivered, mark_failed_attempt, release
 from .webhooks import send_callback
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,29 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
     delivery = claim(delivery_id)
     if delivery is None:
         return None
+    attempt(delivery)
+    return delivery
+
+
+def deliver_due(limit: int) -> int:
+    """Send up to `limit` due deliveries, claimed together; return how many.
+
+    Each outcome is written as soon as it is known. A batch that runs long
+    gives back what it has not started before half the claim's lease is over,
+    so no delivery is sent by two workers.
+    """
+    batch = claim_due(limit)
+    deadline = time.monotonic() + settings.NOTIFICATION_CLAIM_SECONDS / 2
+    for index, delivery in enumerate(batch):
+        if time.monotonic() > deadline:
+            release(batch[index:])
+            return index
+        attempt(delivery)
+    return len(batch)
+
+
+def attempt(delivery: NotificationDelivery) -> None:
+    """Send a claimed delivery and write the outcome."""
     try:
         code = SENDERS[delivery.channel](delivery)
     except DeliveryError as error:
@@ -31,4 +57,3 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
         mark_failed_attempt(delivery, DeliveryError(repr(error), permanent=False))
     else:
         mark_delivered(delivery, code)
-    return delivery

@@ -15,6 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..choices import Channel, DeliveryState, Status
@@ -58,32 +59,48 @@ def _enqueue(delivery_id: int) -> None:
     enqueue_delivery(delivery_id)
 
 
-def claim(delivery_id: int) -> NotificationDelivery | None:
-    """Take a due pending delivery for one attempt, or None if it is not ours."""
-    now = timezone.now()
-    # Only the delivery row is locked: the profile stays free for decisions.
+def _claimable():
+    """Pending deliveries, locking only their own rows (not profiles or accounts)."""
     deliveries = NotificationDelivery.objects.select_for_update(
         skip_locked=True, of=("self",)
     )
+    return deliveries.select_related("status_change__profile__account").filter(
+        state=DeliveryState.PENDING
+    )
+
+
+def claim(delivery_id: int) -> NotificationDelivery | None:
+    """Take a due pending delivery for one attempt, or None if it is not ours."""
+    claimed = _claim(lambda due: due.filter(pk=delivery_id))
+    return claimed[0] if claimed else None
+
+
+def claim_due(limit: int) -> list[NotificationDelivery]:
+    """Take up to `limit` due deliveries nobody holds, the longest waiting first."""
+    return _claim(lambda due: due.order_by("next_attempt_at")[:limit])
+
+
+def _claim(pick) -> list[NotificationDelivery]:
+    """Claim the deliveries `pick` chooses among the due ones, for one attempt."""
+    now = timezone.now()
+    # A lease: if this worker dies mid-send, the sweep retries after it.
+    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
     with transaction.atomic():
-        delivery = (
-            deliveries.select_related("status_change__profile__account")
-            .filter(
-                pk=delivery_id,
-                state=DeliveryState.PENDING,
-                next_attempt_at__lte=now,
-            )
-            .first()
+        claimed = list(pick(_claimable().filter(next_attempt_at__lte=now)))
+        NotificationDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
+            attempts=F("attempts") + 1, next_attempt_at=lease
         )
-        if delivery is None:
-            return None
+    for delivery in claimed:
         delivery.attempts += 1
-        # A lease: if this worker dies mid-send, the sweep retries after it.
-        delivery.next_attempt_at = now + timedelta(
-            seconds=settings.NOTIFICATION_CLAIM_SECONDS
-        )
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
+        delivery.next_attempt_at = lease
+    return claimed
+
+
+def release(deliveries: list[NotificationDelivery]) -> None:
+    """Give back claimed deliveries that were not attempted: due again now."""
+    NotificationDelivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], state=DeliveryState.PENDING
+    ).update(attempts=F("attempts") - 1, next_attempt_at=timezone.now())
 
 
 def mark_delivered(delivery: NotificationDelivery, response_code=None) -> None:

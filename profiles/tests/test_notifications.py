@@ -34,7 +34,7 @@ from profiles.lifecycle import (
 )
 from profiles.models import NotificationDelivery, StatusChange
 from profiles.notifications import outbox
-from profiles.notifications.delivery import deliver
+from profiles.notifications.delivery import deliver, deliver_due
 from profiles.notifications.signing import standard_webhook_secret
 from profiles.notifications.targets import UnsafeTarget, check_callback_url
 from profiles.tests.builders import complete_secondary_profile
@@ -652,6 +652,77 @@ def test_a_delivery_left_pending_by_a_lost_enqueue_is_sent_by_the_sweep_once(
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.DELIVERED
     assert len(receiver.requests) == 1
+
+
+# --- batches: one task sends what else is due --------------------------------------
+
+
+def pending_callbacks(account, url, count) -> list[NotificationDelivery]:
+    """Submitted profiles' callbacks, due in the order they were written."""
+    changes = [submit(profile_with(account, status_callback=url)) for _ in range(count)]
+    return [rows(change)[Channel.WEBHOOK] for change in changes]
+
+
+def test_one_task_sends_its_delivery_and_the_others_due_each_once(account, receiver):
+    first, *others = pending_callbacks(account, receiver.url, 4)
+    later = timezone.now() + timedelta(hours=1)
+    NotificationDelivery.objects.filter(pk=others[-1].pk).update(next_attempt_at=later)
+
+    tasks.deliver_notification(first.pk)
+
+    states = dict(NotificationDelivery.objects.values_list("pk", "state"))
+    assert states == {
+        first.pk: DeliveryState.DELIVERED,
+        others[0].pk: DeliveryState.DELIVERED,
+        others[1].pk: DeliveryState.DELIVERED,
+        others[2].pk: DeliveryState.PENDING,
+    }
+    sent = [form(r)["BundleSid"] for r in receiver.requests]
+    written = [d.status_change.profile.sid for d in (first, *others[:2])]
+    assert sent == written
+    # The others' own messages come later and send nothing again.
+    for delivery in others[:2]:
+        tasks.deliver_notification(delivery.pk)
+    assert len(receiver.requests) == 3
+    assert set(NotificationDelivery.objects.values_list("attempts", flat=True)) == {
+        0,
+        1,
+    }
+
+
+def test_a_batch_takes_at_most_its_size_longest_waiting_first(
+    account, receiver, settings
+):
+    settings.NOTIFICATION_BATCH_SIZE = 3
+    deliveries = pending_callbacks(account, receiver.url, 5)
+
+    tasks.deliver_notification(deliveries[-1].pk)
+
+    delivered = NotificationDelivery.objects.filter(state=DeliveryState.DELIVERED)
+    assert set(delivered.values_list("pk", flat=True)) == {
+        deliveries[-1].pk,
+        deliveries[0].pk,
+        deliveries[1].pk,
+    }
+
+
+def test_a_batch_that_runs_long_gives_back_what_it_did_not_start(
+    account, receivers, settings
+):
+    settings.NOTIFICATION_CLAIM_SECONDS = 2
+    slow = receivers(Reply(200, delay=1.2))
+    deliveries = pending_callbacks(account, slow.url, 3)
+
+    assert deliver_due(limit=3) == 1
+
+    rows_now = NotificationDelivery.objects.in_bulk([d.pk for d in deliveries])
+    assert rows_now[deliveries[0].pk].state == DeliveryState.DELIVERED
+    for delivery in deliveries[1:]:
+        row = rows_now[delivery.pk]
+        assert (row.state, row.attempts) == (DeliveryState.PENDING, 0)
+        assert row.next_attempt_at <= timezone.now()
+    assert len(slow.requests) == 1
+    assert deliver_due(limit=1) == 1
 
 
 # --- which addresses may be called ------------------------------------------------

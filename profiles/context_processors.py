@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+
 from .access import account_for
 
 
 def account(request) -> dict:
-    return {"account": account_for(request.user)}
+    # A request refused before the authentication middleware ran (a bad Host
+    # header, say) has no user, and its error page still renders.
+    return {"account": account_for(getattr(request, "user", AnonymousUser()))}

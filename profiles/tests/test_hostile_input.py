@@ -177,6 +177,14 @@ def test_a_post_far_over_the_upload_limit_is_a_clear_400(account, member, step):
     assert snapshot(profile) == before
 
 
+@pytest.mark.parametrize("path", ["/", "/profiles/", "/admin/", "/accounts/login/"])
+def test_a_host_the_portal_does_not_serve_is_a_clear_400(member, path):
+    response = member.get(path, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert b"Bad request" in response.content
+
+
 @pytest.mark.parametrize("step", STEPS)
 def test_thousands_of_duplicated_fields_are_a_clear_400(account, member, step):
     profile = complete_profile(account)

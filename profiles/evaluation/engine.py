@@ -79,20 +79,17 @@ def judge(submission: Submission) -> Verdict:
 
 
 def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
-    """Evaluate one submitted revision; a repeat or stale call changes nothing.
+    """Evaluate a submitted revision, together with other submissions waiting.
 
-    Other pending profiles that no worker holds are evaluated in the same
-    transaction (up to EVALUATION_BATCH_SIZE in all), so a burst costs one
-    write per table per batch; their own messages then find them decided.
+    A repeat or stale call changes nothing for its own profile. Either way,
+    other pending profiles that no worker holds are evaluated in the same
+    transaction (up to EVALUATION_BATCH_SIZE in all), so a burst is decided a
+    batch per message and the rest of its messages cost a query or two.
+    Returns the evaluation of this revision if this call made it.
     """
-    waiting = CustomerProfile.objects.filter(
-        pk=profile_id, revision=revision, status=Status.PENDING_REVIEW
-    )
-    if not waiting.exists():
-        return None
     try:
         with transaction.atomic():
-            profiles = lock_pending(profile_id, revision)
+            profiles = lock_batch(profile_id, revision)
             if not profiles:
                 return None
             evaluations = Evaluation.objects.bulk_create(
@@ -102,33 +99,48 @@ def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
     except IntegrityError:
         # Another worker recorded one of these revisions first.
         return None
-    return evaluations[0]
+    own = evaluations[0]
+    return own if own.profile_id == profile_id else None
 
 
-def lock_pending(profile_id: int, revision: int) -> list[CustomerProfile]:
-    """The profile (waiting for its lock), then pending ones nobody holds.
-
-    Each is read with its answers and its account's approved primary.
-    """
-    profiles = CustomerProfile.objects.select_related(
+def _with_answers():
+    """Profiles read with their one-to-one answers and their approved primary."""
+    return CustomerProfile.objects.select_related(
         "account", "business_information", "address"
     ).with_approved_primary()
+
+
+def lock_batch(profile_id: int, revision: int) -> list[CustomerProfile]:
+    """This revision's profile if it still waits, then others nobody holds."""
+    own = _lock_own(profile_id, revision)
+    others = (
+        _with_answers()
+        .select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Status.PENDING_REVIEW)
+        .exclude(pk=profile_id)
+        .order_by("submitted_at")[: settings.EVALUATION_BATCH_SIZE - len(own)]
+    )
+    batch = [*own, *others]
+    prefetch_related_objects(batch, "representatives", "documents")
+    return batch
+
+
+def _lock_own(profile_id: int, revision: int) -> list[CustomerProfile]:
+    """[the profile] if this revision waits; its row lock is waited for."""
+    waiting = CustomerProfile.objects.filter(
+        pk=profile_id, revision=revision, status=Status.PENDING_REVIEW
+    )
+    if not waiting.exists():
+        return []
     try:
-        first = profiles.select_for_update(of=("self",)).get(pk=profile_id)
+        profile = _with_answers().select_for_update(of=("self",)).get(pk=profile_id)
     except CustomerProfile.DoesNotExist:
         logger.warning("Profile %s vanished before its evaluation", profile_id)
         return []
-    if first.status != Status.PENDING_REVIEW or first.revision != revision:
+    # Another worker may have decided it while this one waited for the lock.
+    if profile.status != Status.PENDING_REVIEW or profile.revision != revision:
         return []
-    others = (
-        profiles.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=Status.PENDING_REVIEW)
-        .exclude(pk=profile_id)
-        .order_by("submitted_at")[: settings.EVALUATION_BATCH_SIZE - 1]
-    )
-    batch = [first, *others]
-    prefetch_related_objects(batch, "representatives", "documents")
-    return batch
+    return [profile]
 
 
 def _evaluation(profile: CustomerProfile) -> Evaluation:

@@ -17,6 +17,7 @@ from .webhooks import send_callback
 logger = logging.getLogger(__name__)
 
 SENDERS = {Channel.EMAIL: send_decision, Channel.WEBHOOK: send_callback}
+MARK_EVERY = 10
 
 
 def deliver(delivery_id: int) -> NotificationDelivery | None:
@@ -31,29 +32,47 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
 def deliver_due(limit: int) -> int:
     """Send up to `limit` due deliveries, claimed together; return how many.
 
-    Each outcome is written as soon as it is known. A batch that runs long
-    gives back what it has not started before half the claim's lease is over,
-    so no delivery is sent by two workers.
+    Failures are written at once, successes MARK_EVERY at a time (a worker
+    killed mid-batch sends at most those again; receivers drop a repeated
+    webhook-id). A batch that runs long gives back what it has not started
+    before half the claim's lease is over, so no delivery is sent by two
+    workers.
     """
     batch = claim_due(limit)
     deadline = time.monotonic() + settings.NOTIFICATION_CLAIM_SECONDS / 2
-    for index, delivery in enumerate(batch):
-        if time.monotonic() > deadline:
-            release(batch[index:])
-            return index
-        attempt(delivery)
+    sent = []
+    try:
+        for index, delivery in enumerate(batch):
+            if time.monotonic() > deadline:
+                release(batch[index:])
+                return index
+            delivered, code = send(delivery)
+            if delivered:
+                sent.append((delivery, code))
+            if len(sent) == MARK_EVERY:
+                mark_delivered(sent)
+                sent = []
+    finally:
+        mark_delivered(sent)
     return len(batch)
 
 
 def attempt(delivery: NotificationDelivery) -> None:
     """Send a claimed delivery and write the outcome."""
+    delivered, code = send(delivery)
+    if delivered:
+        mark_delivered([(delivery, code)])
+
+
+def send(delivery: NotificationDelivery) -> tuple[bool, int | None]:
+    """Send a claimed delivery: (True, its response code if any), or (False,
+    None) once the failed attempt is written."""
     try:
-        code = SENDERS[delivery.channel](delivery)
+        return True, SENDERS[delivery.channel](delivery)
     except DeliveryError as error:
         mark_failed_attempt(delivery, error)
     except Exception as error:
         # A bug must not leave the row claimed forever: count it as an attempt.
         logger.exception("Delivery %s raised", delivery.pk)
         mark_failed_attempt(delivery, DeliveryError(repr(error), permanent=False))
-    else:
-        mark_delivered(delivery, code)
+    return False, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import defaultdict
 from datetime import timedelta
 from functools import partial
 
@@ -103,14 +104,21 @@ def release(deliveries: list[NotificationDelivery]) -> None:
     ).update(attempts=F("attempts") - 1, next_attempt_at=timezone.now())
 
 
-def mark_delivered(delivery: NotificationDelivery, response_code=None) -> None:
-    delivery.state = DeliveryState.DELIVERED
-    delivery.delivered_at = timezone.now()
-    delivery.last_response_code = response_code
-    delivery.last_error = ""
-    delivery.save(
-        update_fields=["state", "delivered_at", "last_response_code", "last_error"]
-    )
+def mark_delivered(sent: list[tuple[NotificationDelivery, int | None]]) -> None:
+    """Write (delivery, response code) outcomes: one UPDATE per response code."""
+    now = timezone.now()
+    by_code = defaultdict(list)
+    for delivery, code in sent:
+        delivery.state, delivery.delivered_at = DeliveryState.DELIVERED, now
+        delivery.last_response_code, delivery.last_error = code, ""
+        by_code[code].append(delivery.pk)
+    for code, ids in by_code.items():
+        NotificationDelivery.objects.filter(pk__in=ids).update(
+            state=DeliveryState.DELIVERED,
+            delivered_at=now,
+            last_response_code=code,
+            last_error="",
+        )
 
 
 def mark_failed_attempt(delivery: NotificationDelivery, error: DeliveryError) -> None:

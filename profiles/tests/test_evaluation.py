@@ -1066,6 +1066,23 @@ def test_one_evaluation_decides_the_other_waiting_submissions_once_each(
 
 
 @pytest.mark.django_db
+def test_a_message_for_a_decided_profile_still_decides_the_others_waiting(
+    account, applicant, settings
+):
+    settings.EVALUATION_BATCH_SIZE = 1
+    first, second = waiting(account, applicant, 2)
+    assert evaluate_submission(profile_id=first.pk, revision=1) is not None
+    second.refresh_from_db()
+    assert second.status == Status.PENDING_REVIEW
+
+    assert evaluate_submission(profile_id=first.pk, revision=1) is None
+
+    second.refresh_from_db()
+    assert second.status == Status.IN_REVIEW
+    assert counts(first) == counts(second) == (1, 2)
+
+
+@pytest.mark.django_db
 def test_a_batch_holds_at_most_the_batch_size_oldest_first(
     account, applicant, settings
 ):

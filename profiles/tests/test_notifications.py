@@ -706,6 +706,32 @@ def test_a_batch_takes_at_most_its_size_longest_waiting_first(
     }
 
 
+def test_a_batch_writes_each_outcome_failures_and_successes_alike(account, receivers):
+    flaky = receivers(200, 503, 204, 410, 200)
+    deliveries = pending_callbacks(account, flaky.url, 5)
+
+    assert deliver_due(limit=5) == 5
+
+    rows_now = NotificationDelivery.objects.in_bulk([d.pk for d in deliveries])
+    outcomes = [
+        (
+            rows_now[d.pk].state,
+            rows_now[d.pk].last_response_code,
+            rows_now[d.pk].attempts,
+        )
+        for d in deliveries
+    ]
+    assert outcomes == [
+        (DeliveryState.DELIVERED, 200, 1),
+        (DeliveryState.PENDING, 503, 1),
+        (DeliveryState.DELIVERED, 204, 1),
+        (DeliveryState.FAILED, 410, 1),
+        (DeliveryState.DELIVERED, 200, 1),
+    ]
+    assert rows_now[deliveries[1].pk].next_attempt_at > timezone.now()
+    assert all(rows_now[d.pk].delivered_at for d in deliveries[::2])
+
+
 def test_a_batch_that_runs_long_gives_back_what_it_did_not_start(
     account, receivers, settings
 ):

@@ -78,7 +78,9 @@ def profile_create(request):
 
 
 def profile_detail(request, sid):
-    profile = get_profile_or_404(request.user, sid)
+    profile = get_profile_or_404(
+        request.user, sid, related=("business_information", "address")
+    )
     evaluations = list(profile.evaluations.all())
     latest = evaluations[0] if evaluations else None
     context = {

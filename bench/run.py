@@ -151,6 +151,22 @@ async def measure_uploads(processes, fixture) -> dict:
 # --- evaluation ---------------------------------------------------------------
 
 
+def drain_queue(tmp: Path, label: str) -> float:
+    """Wait until the worker has consumed every message sent so far.
+
+    One worker process takes messages in order, so once a no-op sent now has
+    run, so has everything before it. Returns the seconds it took.
+    """
+    from bench.tasks import noop
+
+    done = tmp / f"drain-{label}.done"
+    started = time.time()
+    noop.delay(str(done))
+    if not wait_until(done.exists, 300, 0.01):
+        raise RuntimeError(f"the queue did not drain ({label})")
+    return round(time.time() - started, 2)
+
+
 def measure_evaluation(tmp: Path) -> dict:
     from bench import seed
     from bench.tasks import noop
@@ -197,6 +213,8 @@ def measure_evaluation(tmp: Path) -> dict:
     last = max(when.timestamp() for when in decisions.values())
     burst_rate = len(decisions) / (last - started)
     burst_latency = [decisions[pk].timestamp() - sent_at[pk] for pk in decisions]
+    # The burst's later messages find their profiles decided; let them run out.
+    drained = drain_queue(tmp, "burst")
 
     log(f"submit-to-decision, one at a time ({LATENCY_ROUNDS})")
     single = seed.profiles(account, LATENCY_ROUNDS, complete=True)
@@ -217,6 +235,7 @@ def measure_evaluation(tmp: Path) -> dict:
         "burst_decided": len(decisions),
         "all_decided": decided_all,
         "burst_latency": ms(burst_latency),
+        "queue_drained_after_s": drained,
         "single_latency": ms(latencies),
     }
 
@@ -224,7 +243,7 @@ def measure_evaluation(tmp: Path) -> dict:
 # --- webhooks -----------------------------------------------------------------
 
 
-def measure_webhooks(processes) -> dict:
+def measure_webhooks(processes, tmp: Path) -> dict:
     from bench import seed
     from profiles.choices import Channel, DeliveryState, Status
     from profiles.models import NotificationDelivery, StatusChange
@@ -251,7 +270,8 @@ def measure_webhooks(processes) -> dict:
         NotificationDelivery(status_change=change, channel=Channel.WEBHOOK, target=url)
         for change in changes
     )
-    # The same client, posting directly: requests, one session a request.
+    drain_queue(tmp, "webhooks")
+    # The same client, posting directly: requests, over one keep-alive session.
     params = webhooks.callback_params(changes[0])
     headers = webhooks._headers(deliveries[0], url, params)
     started = time.perf_counter()
@@ -531,7 +551,8 @@ def main() -> None:
         log("evaluation")
         results["evaluation"] = measure_evaluation(tmp)
         log("webhooks")
-        results["webhooks"] = measure_webhooks(processes)
+        results["webhooks"] = measure_webhooks(processes, tmp)
+        drain_queue(tmp, "load")
         log("load")
         results["load"] = asyncio.run(measure_load(processes))
     finally:

@@ -28,6 +28,15 @@ class Sample:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
 
+    def add(self, other: Sample) -> None:
+        """Pool another sample's requests into this one."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.wall += other.wall
+
+    def median(self) -> float:
+        return statistics.median(self.latencies)
+
     def summary(self) -> dict:
         ms = [value * 1000 for value in self.latencies]
         return {

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import statistics
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.client import STEPS, form, hammer
+from bench.client import STEPS, Sample, form, hammer
 
 QUEUE = "/admin/profiles/customerprofile/"
 GENERAL = {
@@ -59,35 +60,60 @@ def count_queries(fixture, applicant, reviewer) -> dict[str, int]:
     return counts
 
 
-async def measure(base_url: str, fixture, total: int, concurrency: int) -> dict:
-    results = {}
-    applicant, reviewer = fixture["applicant_login"], fixture["reviewer_login"]
-    for page in page_list(fixture):
-        login = reviewer if page.get("reviewer") else applicant
+async def measure(
+    base_url: str, fixture, total: int, concurrency: int, rounds: int = 3
+) -> dict:
+    """Each page in `rounds` rounds, each round right after a baseline sample.
 
-        if page.get("method") == "POST":
-
-            async def request(client, worker, n, login=login):
-                sid = fixture["post_sids"][worker]
-                return await client.post(
-                    f"/profiles/{sid}/edit/general/",
-                    data=form(login.csrftoken, "general", GENERAL),
-                )
-        else:
-
-            async def request(client, worker, n, path=page["path"]):
-                return await client.get(path)
-
-        sample = await hammer(
-            base_url,
-            lambda worker, login=login: login.cookies,
-            request,
-            expect=(page.get("expect", 200),),
-            total=total,
-            concurrency=concurrency,
-        )
-        results[page["name"]] = sample.summary()
+    A page's ratio is the median over the rounds of its p50 over the p50 of
+    the baseline sample taken just before it, so a machine that gets busier
+    or quieter during the run moves both sides of each ratio alike.
+    """
+    pages = page_list(fixture)
+    baseline = next(page for page in pages if page.get("baseline"))
+    samples = {page["name"]: Sample() for page in pages}
+    ratios = {page["name"]: [] for page in pages}
+    per_round = max(total // rounds, 20)
+    for _ in range(rounds):
+        for page in pages:
+            if page is baseline:
+                continue
+            base = await sample(base_url, fixture, baseline, per_round, concurrency)
+            got = await sample(base_url, fixture, page, per_round, concurrency)
+            samples[baseline["name"]].add(base)
+            samples[page["name"]].add(got)
+            ratios[page["name"]].append(got.median() / base.median())
+    results = {name: sample.summary() for name, sample in samples.items()}
+    for name, found in ratios.items():
+        if found:
+            results[name]["ratio"] = round(statistics.median(found), 2)
     return results
+
+
+async def sample(base_url: str, fixture, page: dict, total: int, concurrency: int):
+    """`total` requests of one page from `concurrency` signed-in clients."""
+    login = fixture["reviewer_login" if page.get("reviewer") else "applicant_login"]
+    if page.get("method") == "POST":
+
+        async def request(client, worker, n):
+            sid = fixture["post_sids"][worker]
+            return await client.post(
+                f"/profiles/{sid}/edit/general/",
+                data=form(login.csrftoken, "general", GENERAL),
+            )
+    else:
+
+        async def request(client, worker, n, path=page["path"]):
+            return await client.get(path)
+
+    return await hammer(
+        base_url,
+        lambda worker: login.cookies,
+        request,
+        expect=(page.get("expect", 200),),
+        total=total,
+        concurrency=concurrency,
+    )
 
 
 def sid_from(location: str) -> str:

@@ -83,7 +83,7 @@ async def measure(
             samples[baseline["name"]].add(base)
             samples[page["name"]].add(got)
             ratios[page["name"]].append(got.median() / base.median())
-    results = {name: sample.summary() for name, sample in samples.items()}
+    results = {name: pooled.summary() for name, pooled in samples.items()}
     for name, found in ratios.items():
         if found:
             results[name]["ratio"] = round(statistics.median(found), 2)

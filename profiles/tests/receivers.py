@@ -34,6 +34,8 @@ class Receiver:
         self.script = [r if isinstance(r, Reply) else Reply(r) for r in script]
         self.script = self.script or [Reply()]
         self.requests: list[Received] = []
+        # Requests being answered at once, now and at most so far.
+        self.in_flight = self.most_in_flight = 0
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -57,7 +59,13 @@ class Receiver:
     def record(self, request: Received) -> Reply:
         with self._lock:
             self.requests.append(request)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
             return self.script[min(len(self.requests), len(self.script)) - 1]
+
+    def answered(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
 
 def _handler_for(receiver: Receiver):
@@ -78,6 +86,7 @@ def _handler_for(receiver: Receiver):
                 )
             )
             time.sleep(reply.delay)
+            receiver.answered()
             try:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():

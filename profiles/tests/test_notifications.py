@@ -677,9 +677,9 @@ def test_one_task_sends_its_delivery_and_the_others_due_each_once(account, recei
         others[1].pk: DeliveryState.DELIVERED,
         others[2].pk: DeliveryState.PENDING,
     }
-    sent = [form(r)["BundleSid"] for r in receiver.requests]
-    written = [d.status_change.profile.sid for d in (first, *others[:2])]
-    assert sent == written
+    # Sent at once, so in any order (receivers order by Sequence).
+    sent = sorted(form(r)["BundleSid"] for r in receiver.requests)
+    assert sent == sorted(d.status_change.profile.sid for d in (first, *others[:2]))
     # The others' own messages come later and send nothing again.
     for delivery in others[:2]:
         tasks.deliver_notification(delivery.pk)
@@ -706,7 +706,10 @@ def test_a_batch_takes_at_most_its_size_longest_waiting_first(
     }
 
 
-def test_a_batch_writes_each_outcome_failures_and_successes_alike(account, receivers):
+def test_a_batch_writes_each_outcome_failures_and_successes_alike(
+    account, receivers, settings
+):
+    settings.WEBHOOK_CONCURRENCY = 1  # one at a time: replies in a known order
     flaky = receivers(200, 503, 204, 410, 200)
     deliveries = pending_callbacks(account, flaky.url, 5)
 
@@ -736,19 +739,33 @@ def test_a_batch_that_runs_long_gives_back_what_it_did_not_start(
     account, receivers, settings
 ):
     settings.NOTIFICATION_CLAIM_SECONDS = 2
+    settings.WEBHOOK_CONCURRENCY = 2
     slow = receivers(Reply(200, delay=1.2))
-    deliveries = pending_callbacks(account, slow.url, 3)
+    deliveries = pending_callbacks(account, slow.url, 5)
 
-    assert deliver_due(limit=3) == 1
+    assert deliver_due(limit=5) == 2
 
     rows_now = NotificationDelivery.objects.in_bulk([d.pk for d in deliveries])
-    assert rows_now[deliveries[0].pk].state == DeliveryState.DELIVERED
-    for delivery in deliveries[1:]:
+    sent, given_back = deliveries[:2], deliveries[2:]
+    assert {rows_now[d.pk].state for d in sent} == {DeliveryState.DELIVERED}
+    for delivery in given_back:
         row = rows_now[delivery.pk]
         assert (row.state, row.attempts) == (DeliveryState.PENDING, 0)
         assert row.next_attempt_at <= timezone.now()
-    assert len(slow.requests) == 1
+    assert len(slow.requests) == 2
     assert deliver_due(limit=1) == 1
+
+
+def test_a_batch_sends_its_callbacks_at_once(account, receivers, settings):
+    settings.WEBHOOK_CONCURRENCY = 4
+    slow = receivers(Reply(200, delay=0.5))
+    deliveries = pending_callbacks(account, slow.url, 4)
+
+    assert deliver_due(limit=4) == 4
+
+    assert slow.most_in_flight > 1
+    states = NotificationDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    assert set(states.values_list("state", flat=True)) == {DeliveryState.DELIVERED}
 
 
 # --- which addresses may be called ------------------------------------------------

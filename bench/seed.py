@@ -18,18 +18,16 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 
 from profiles.access import REVIEWERS_GROUP
-from profiles.choices import ProfileKind, Status
+from profiles.choices import Status
 from profiles.models import (
     Account,
-    Address,
     AuthorizedRepresentative,
-    BusinessInformation,
-    CustomerProfile,
     Membership,
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
 from profiles.storage import document_storage
+from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import PrimaryProfileFactory
 from profiles.tests.files import PDF
 
@@ -82,43 +80,14 @@ def stored_pdf() -> str:
 
 def profiles(account, count: int, *, complete: bool = False, status=Status.IN_REVIEW):
     """`count` secondary profiles in bulk; complete ones pass the policy."""
-    rows = CustomerProfile.objects.bulk_create(
-        CustomerProfile(
-            account=account,
-            kind=ProfileKind.SECONDARY,
-            status=Status.DRAFT if complete else status,
-            friendly_name=f"Bench {n}",
-            policy_sid=settings.SECONDARY_POLICY_SID,
-            email="ops@bench.example.com" if complete else "",
-            completed_steps=list(STEP_NAMES[:-1]) if complete else [],
-        )
-        for n in range(count)
-    )
-    BusinessInformation.objects.bulk_create(
-        BusinessInformation(
-            profile=profile,
-            business_name=profile.friendly_name,
-            website_url="https://bench.example.com",
-            business_identity="direct_customer",
-            business_type="Limited Liability Corporation",
-            business_industry="TECHNOLOGY",
-            business_registration_identifier="EIN",
-            business_registration_number="12-3456789",
-            business_regions_of_operation=["USA_AND_CANADA"],
-        )
-        for profile in rows
-    )
-    Address.objects.bulk_create(
-        Address(
-            profile=profile,
-            customer_name=profile.friendly_name,
-            street="375 Beale Street",
-            city="San Francisco",
-            region="CA",
-            postal_code="94105",
-            iso_country="US",
-        )
-        for profile in rows
+    rows = bulk_secondary_profiles(
+        account,
+        count,
+        lambda n: {
+            "status": Status.DRAFT if complete else status,
+            "email": "ops@bulk.example.com" if complete else "",
+            "completed_steps": list(STEP_NAMES[:-1]) if complete else [],
+        },
     )
     if complete:
         AuthorizedRepresentative.objects.bulk_create(
@@ -127,7 +96,7 @@ def profiles(account, count: int, *, complete: bool = False, status=Status.IN_RE
                 position=position,
                 first_name=first,
                 last_name="Bench",
-                email=f"{first.lower()}@bench.example.com",
+                email=f"{first.lower()}@bulk.example.com",
                 phone_number="+14155550100",
                 business_title="Head of Operations",
                 job_position="Director",

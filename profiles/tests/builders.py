@@ -59,8 +59,11 @@ def add_document(
     )
 
 
-def bulk_secondary_profiles(account, count: int, fields=lambda n: {}) -> None:
-    """`count` secondary profiles with business and address rows, in three inserts.
+def bulk_secondary_profiles(
+    account, count: int, fields=lambda n: {}
+) -> list[CustomerProfile]:
+    """`count` secondary profiles with complete business information and address
+    rows, in three inserts.
 
     `fields(n)` gives the n-th profile's own fields (status, submitted_at...).
     """
@@ -79,7 +82,12 @@ def bulk_secondary_profiles(account, count: int, fields=lambda n: {}) -> None:
             profile=profile,
             business_name=profile.friendly_name,
             website_url="https://bulk.example.com",
+            business_identity="direct_customer",
+            business_type="Limited Liability Corporation",
             business_industry="TECHNOLOGY",
+            business_registration_identifier="EIN",
+            business_registration_number="12-3456789",
+            business_regions_of_operation=["USA_AND_CANADA"],
         )
         for profile in profiles
     )
@@ -95,3 +103,4 @@ def bulk_secondary_profiles(account, count: int, fields=lambda n: {}) -> None:
         )
         for profile in profiles
     )
+    return profiles

@@ -41,13 +41,15 @@ def is_reviewer(user) -> bool:
     return user._portal_is_reviewer
 
 
-def get_profile_or_404(user, sid: str, *, related=()) -> CustomerProfile:
+def get_profile_or_404(user, sid: str, profiles=None) -> CustomerProfile:
     """A profile of the user's own account; anything else is a 404.
 
-    `related` names one-to-one rows to read in the same query.
+    `profiles` may add what to read with it (related rows, annotations).
     """
-    profiles = CustomerProfile.objects.for_account(account_for(user))
-    return get_object_or_404(profiles.select_related("account", *related), sid=sid)
+    if profiles is None:
+        profiles = CustomerProfile.objects.all()
+    profiles = profiles.for_account(account_for(user))
+    return get_object_or_404(profiles.select_related("account"), sid=sid)
 
 
 def get_document_or_404(user, profile_sid: str, sid: str) -> SupportingDocument:

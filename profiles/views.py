@@ -127,9 +127,8 @@ def profile_create(request):
 
 
 def profile_detail(request, sid):
-    profile = get_profile_or_404(
-        request.user, sid, related=("business_information", "address")
-    )
+    profiles = CustomerProfile.objects.select_related("business_information", "address")
+    profile = get_profile_or_404(request.user, sid, profiles)
     evaluations = list(profile.evaluations.all())
     latest = evaluations[0] if evaluations else None
     context = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
+from django.db.models import prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -23,7 +24,8 @@ from . import forms
 from .access import get_profile_or_404
 from .choices import Status
 from .drafts import draft_save_step
-from .evaluation import judge, load_submission
+from .evaluation import judge
+from .evaluation.submission import submission_of
 from .failures import annotate_form, failures_of, group_by_step, reviewer_failures
 from .lifecycle import (
     PrimaryProfileNotApproved,
@@ -31,6 +33,7 @@ from .lifecycle import (
     is_editable,
     profile_submit,
 )
+from .models import CustomerProfile
 from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url
 
 FORMS = {
@@ -78,9 +81,11 @@ class ProfileWizard(NamedUrlWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""
-        self.profile = get_profile_or_404(
-            request.user, kwargs["sid"], related=("business_information", "address")
-        )
+        # With the one-to-one answers and the account's approved primary.
+        profiles = CustomerProfile.objects.select_related(
+            "business_information", "address"
+        ).with_approved_primary()
+        self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         if not is_editable(self.profile):
             return locked_response(request, self.profile)
         try:
@@ -236,7 +241,8 @@ class ProfileWizard(NamedUrlWizardView):
     @cached_property
     def submission(self):
         """The answers saved so far, as the evaluation reads them."""
-        return load_submission(self.profile)
+        prefetch_related_objects([self.profile], "representatives", "documents")
+        return submission_of(self.profile)
 
     @cached_property
     def verdict(self):

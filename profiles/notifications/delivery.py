@@ -30,11 +30,7 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
     delivery = claim(delivery_id)
     if delivery is None:
         return None
-    code, error = send(delivery)
-    if error is not None:
-        mark_failed_attempt(delivery, error)
-    else:
-        mark_delivered([(delivery, code)])
+    mark_delivered(record([(delivery, send(delivery))], sent=[]))
     return delivery
 
 
@@ -42,8 +38,8 @@ def deliver_due(limit: int) -> int:
     """Send up to `limit` due deliveries, claimed together; return how many.
 
     Status callbacks go out WEBHOOK_CONCURRENCY at a time (receivers order them
-    by `Sequence`). Failures are written at once, successes MARK_EVERY at a
-    time (a worker killed mid-batch sends at most those again; receivers drop
+    by `Sequence`). Failures are written at once, successes about MARK_EVERY at
+    a time (a worker killed mid-batch sends at most those again; receivers drop
     a repeated webhook-id). A batch that runs long gives back what it has not
     started before half the claim's lease is over, so no delivery is sent by
     two workers.
@@ -57,17 +53,24 @@ def deliver_due(limit: int) -> int:
             if time.monotonic() > deadline:
                 release(batch[start:])
                 return start
-            for delivery, (code, error) in send_all(batch[start : start + step]):
-                if error is not None:
-                    mark_failed_attempt(delivery, error)
-                    continue
-                sent.append((delivery, code))
-                if len(sent) >= MARK_EVERY:
-                    mark_delivered(sent)
-                    sent = []
+            sent = record(send_all(batch[start : start + step]), sent)
     finally:
         mark_delivered(sent)
     return len(batch)
+
+
+def record(results, sent: list) -> list:
+    """Write failed attempts now and add successes to `sent`; once `sent` holds
+    MARK_EVERY, write them together. Returns the successes still to write."""
+    for delivery, (code, error) in results:
+        if error is not None:
+            mark_failed_attempt(delivery, error)
+        else:
+            sent.append((delivery, code))
+    if len(sent) >= MARK_EVERY:
+        mark_delivered(sent)
+        return []
+    return sent
 
 
 def send_all(deliveries: list[NotificationDelivery]):

@@ -130,6 +130,8 @@ def _lock_own(profile_id: int, revision: int) -> list[CustomerProfile]:
     waiting = CustomerProfile.objects.filter(
         pk=profile_id, revision=revision, status=Status.PENDING_REVIEW
     )
+    # A look without a lock first: a message for a profile that another batch
+    # decided (or holds) need not wait for its row.
     if not waiting.exists():
         return []
     try:

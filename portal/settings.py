@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its widget templates, in both engines, for FORM_RENDERER.
+    "django.forms",
     "csp",
     "formtools",
     "django_countries",
@@ -61,7 +63,21 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
+# The portal's pages are Jinja2 (profiles/jinja2/); the admin and the emails are
+# Django templates (templates/). Form widgets render with whichever engine has them.
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "portal.jinja2.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "profiles.context_processors.account",
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -76,6 +92,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets from the engines above: Jinja2's copies of Django's widget templates
+# for the portal's forms, Django's for the admin's own widgets.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------
 

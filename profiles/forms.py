@@ -6,9 +6,11 @@ Forms only validate; the wizard hands their cleaned data to `drafts`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DocumentType, Region, RegistrationIdentifier
@@ -22,7 +24,7 @@ from .notifications.targets import UnsafeTarget, check_callback_url
 from .storage import inspect_upload
 from .throttle import ThrottledAuthenticationMixin
 from .validators import normalize_phone_number, validate_url_lines, validate_web_url
-from .widgets import CachedSelect
+from .widgets import CachedSelect, FixedChoices
 
 
 class EmailAuthenticationForm(ThrottledAuthenticationMixin, AuthenticationForm):
@@ -70,18 +72,35 @@ class SingleLineMixin:
 
 
 class ChoosePromptMixin:
-    """Drop-downs open on "Choose…" rather than Django's dashes."""
+    """Drop-downs open on "Choose…" rather than Django's dashes.
+
+    For fields with fixed choices (not a queryset's).
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            choices = list(getattr(field, "choices", []))
-            if (
-                choices
-                and choices[0][0] == ""
-                and not isinstance(field.widget, forms.CheckboxSelectMultiple)
-            ):
-                field.choices = [("", _("Choose…")), *choices[1:]]
+        for name in self.fields:
+            choices = prompted_choices(type(self), name, get_language())
+            if choices is not None:
+                self.fields[name].choices = choices
+
+
+@lru_cache(maxsize=128)
+def prompted_choices(form_class, name: str, language: str | None):
+    """A drop-down's choices with the prompt first, listed once per language.
+
+    Listing choices can be slow: django-countries translates and sorts its 249
+    names each time.
+    """
+    field = form_class.base_fields[name]
+    choices = list(getattr(field, "choices", []))
+    if (
+        not choices
+        or choices[0][0] != ""
+        or isinstance(field.widget, forms.CheckboxSelectMultiple)
+    ):
+        return None
+    return FixedChoices([("", _("Choose…")), *choices[1:]])
 
 
 class WebURLField(forms.URLField):

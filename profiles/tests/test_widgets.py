@@ -128,10 +128,9 @@ def test_labels_and_values_are_escaped():
     html = widget.render("x", "a<b")
 
     assert html == forms.Select(choices=widget.choices).render("x", "a<b")
-    assert '<option value="a&lt;b" selected>Tom &amp; &quot;Jerry&quot; &lt;x&gt;' in (
-        html
-    )
-    assert '<option value="it&#x27;s">l&#x27;été &amp; &lt;b&gt;co&lt;/b&gt;' in html
+    # Jinja2's escapes: &#34; and &#39; for quotes.
+    assert '<option value="a&lt;b" selected>Tom &amp; &#34;Jerry&#34; &lt;x&gt;' in html
+    assert '<option value="it&#39;s">l&#39;été &amp; &lt;b&gt;co&lt;/b&gt;' in html
 
 
 def test_a_label_marked_safe_is_not_escaped_twice():
@@ -170,3 +169,33 @@ def test_option_groups_are_refused():
 
     with pytest.raises(TypeError):
         widget.render("x", "FR")
+
+
+def test_every_form_shares_one_list_of_choices_per_language():
+    first = AddressForm().fields["iso_country"].choices
+    second = AddressForm().fields["iso_country"].choices
+    with translation.override("fr"):
+        french = AddressForm().fields["iso_country"].choices
+
+    assert first is second
+    assert french is not first
+    assert ("DE", "Germany") in list(first)
+    assert ("DE", "Allemagne") in list(french)
+
+
+def test_the_options_markup_is_worked_out_once_per_list_of_choices():
+    choices = AddressForm().fields["iso_country"].choices
+    first = str(AddressForm()["iso_country"])
+    kept = choices.rendered
+
+    assert kept is not None
+    assert str(AddressForm(data={"iso_country": "FR"})["iso_country"]) != first
+    assert choices.rendered is kept
+
+
+def test_fixed_choices_still_validate_like_a_list():
+    form = AddressForm(data={"iso_country": "ZZ"})
+    form.is_valid()
+
+    assert "iso_country" in form.errors
+    assert AddressForm().fields["iso_country"].valid_value("FR")

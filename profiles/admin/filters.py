@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
+from operator import itemgetter
 
 from django.contrib import admin
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -45,10 +48,9 @@ class DropdownFilter(admin.SimpleListFilter):
     """One value of a fixed list, picked from a drop-down: no query to offer them.
 
     The list is every value a profile may hold, not only those in use: finding
-    those would read a whole table on every view of the queue.
+    those would read a whole table on every view of the queue. The queue's page
+    draws it as a drop-down form (see `queue.filter_boxes`).
     """
-
-    template = "admin/profiles/dropdown_filter.html"
 
     def queryset(self, request, queryset):
         if self.value():
@@ -77,7 +79,7 @@ class IndustryFilter(DropdownFilter):
     parameter_name = "business_information__business_industry"
 
     def lookups(self, request, model_admin):
-        return sorted(BusinessIndustry.choices, key=_label)
+        return industries(get_language())
 
 
 class CountryFilter(DropdownFilter):
@@ -85,9 +87,18 @@ class CountryFilter(DropdownFilter):
     parameter_name = "address__iso_country"
 
     def lookups(self, request, model_admin):
-        # Any country the address step accepts, sorted by name (cached per language).
-        return list(countries)
+        # Any country the address step accepts, sorted by name.
+        return country_choices(get_language())
 
 
-def _label(choice) -> str:
-    return str(choice[1])
+@lru_cache(maxsize=16)
+def industries(language: str | None) -> list[tuple[str, str]]:
+    """Every industry and its label in `language`, sorted by label; once a language."""
+    labels = ((value, str(label)) for value, label in BusinessIndustry.choices)
+    return sorted(labels, key=itemgetter(1))
+
+
+@lru_cache(maxsize=16)
+def country_choices(language: str | None) -> list[tuple[str, str]]:
+    """Every country's code and its name in `language`, sorted by name."""
+    return [(country.code, str(country.name)) for country in countries]

@@ -1,4 +1,5 @@
-"""axe-core on every page an applicant sees, labels, announced errors, keyboard use."""
+"""axe-core on every page an applicant sees and on the reviewers' queue; labels,
+announced errors, keyboard use."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from profiles.tests.e2e.browser import (
     expect,
     make_pdf,
     sign_in,
+    sign_in_to_admin,
     tab_to,
 )
 from profiles.tests.factories import SecondaryProfileFactory
@@ -109,6 +111,30 @@ def test_the_profile_pages_and_the_account_page_are_accessible(
         page.goto(path)
         assert_accessible(page, axe_script)
     expect(page.get_by_role("heading", level=1)).to_have_text(account.name)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_review_queue_is_accessible_in_either_theme(
+    page, applicant, reviewer_login, rejected_profile, axe_script, theme
+):
+    account = applicant.membership.account
+    for status in Status.values:
+        SecondaryProfileFactory(
+            account=account, friendly_name=f"{status} Co", status=status
+        )
+    sign_in_to_admin(page, *reviewer_login)
+    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)
+
+    queue = "/admin/profiles/customerprofile/"
+    for path in [
+        queue,
+        f"{queue}?status__exact=in-review&o=2&q=Co",
+        f"{queue}?address__iso_country=US&_facets=True",
+    ]:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("data-theme", theme)
+        assert_accessible(page, axe_script)
+    expect(page.locator("#result_list")).to_be_visible()
 
 
 @pytest.mark.parametrize("step", STEP_NAMES)

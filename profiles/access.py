@@ -46,10 +46,13 @@ def get_profile_or_404(user, sid: str, profiles=None) -> CustomerProfile:
 
     `profiles` may add what to read with it (related rows, annotations).
     """
+    account = account_for(user)
     if profiles is None:
         profiles = CustomerProfile.objects.all()
-    profiles = profiles.for_account(account_for(user))
-    return get_object_or_404(profiles.select_related("account"), sid=sid)
+    profile = get_object_or_404(profiles.for_account(account), sid=sid)
+    # The user's own account, read with the user: no join to read it again.
+    profile.account = account
+    return profile
 
 
 def get_document_or_404(user, profile_sid: str, sid: str) -> SupportingDocument:

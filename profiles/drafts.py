@@ -41,7 +41,7 @@ def draft_create(*, account: Account) -> CustomerProfile:
 def draft_save_step(*, profile: CustomerProfile, step: str, data) -> CustomerProfile:
     """Save one wizard step's cleaned data into the profile's rows."""
     with transaction.atomic():
-        locked = lock_profile(profile)
+        locked = lock_profile(profile, primary=False)
         ensure_editable(locked)
         STEP_WRITERS[step](locked, data)
         if step not in locked.completed_steps:
@@ -53,7 +53,7 @@ def draft_save_step(*, profile: CustomerProfile, step: str, data) -> CustomerPro
 def document_remove(*, profile: CustomerProfile, document: SupportingDocument) -> None:
     """Delete a document from an editable profile, and its file once committed."""
     with transaction.atomic():
-        ensure_editable(lock_profile(profile))
+        ensure_editable(lock_profile(profile, primary=False))
         storage, name = document.file.storage, document.file.name
         document.delete()
         transaction.on_commit(lambda: storage.delete(name))

@@ -96,13 +96,15 @@ def ensure_primary_approved(account: Account) -> CustomerProfile:
     return primary
 
 
-def lock_profile(profile: CustomerProfile) -> CustomerProfile:
+def lock_profile(profile: CustomerProfile, *, primary: bool = True) -> CustomerProfile:
     """Re-read the profile with a row lock; call inside transaction.atomic().
 
-    The locked profile carries `approved_primary_id`: its account's approved
-    primary, or None.
+    With `primary`, the locked profile carries `approved_primary_id`: its
+    account's approved primary, or None. Saving a draft does not need it.
     """
-    profiles = CustomerProfile.objects.select_related("account").with_approved_primary()
+    profiles = CustomerProfile.objects.select_related("account")
+    if primary:
+        profiles = profiles.with_approved_primary()
     return profiles.select_for_update(of=("self",)).get(pk=profile.pk)
 
 

@@ -30,6 +30,7 @@ from .failures import annotate_form, failures_of, group_by_step, reviewer_failur
 from .lifecycle import (
     PrimaryProfileNotApproved,
     ProfileLocked,
+    approved_primary,
     is_editable,
     profile_submit,
 )
@@ -81,10 +82,13 @@ class ProfileWizard(NamedUrlWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""
-        # With the one-to-one answers and the account's approved primary.
+        # With the one-to-one answers, and on the review step the account's
+        # approved primary (a subquery that costs more than the rest of the read).
         profiles = CustomerProfile.objects.select_related(
             "business_information", "address"
-        ).with_approved_primary()
+        )
+        if kwargs.get("step") == STEP_NAMES[-1]:
+            profiles = profiles.with_approved_primary()
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         if not is_editable(self.profile):
             return locked_response(request, self.profile)
@@ -151,7 +155,7 @@ class ProfileWizard(NamedUrlWizardView):
 
     def get_form_kwargs(self, step=None):
         if step == "documents":
-            return {"document_count": self.profile.documents.count()}
+            return {"document_count": len(self.documents)}
         return {}
 
     def process_step(self, form):
@@ -195,9 +199,10 @@ class ProfileWizard(NamedUrlWizardView):
             profile=self.profile,
             step_title=STEP_TITLES[self.steps.current],
             step_links=self.step_links(),
-            documents=self.profile.documents.all(),
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
         )
+        if self.steps.current == "documents":
+            context["documents"] = self.documents
         if self.steps.current == "review":
             context.update(self.review_context())
         return context
@@ -242,12 +247,22 @@ class ProfileWizard(NamedUrlWizardView):
     def submission(self):
         """The answers saved so far, as the evaluation reads them."""
         prefetch_related_objects([self.profile], "representatives", "documents")
+        if not hasattr(self.profile, "approved_primary_id"):
+            # Read on the review step only (see dispatch); a rejected profile's
+            # other steps also show what the rules find.
+            primary = approved_primary(self.profile.account)
+            self.profile.approved_primary_id = primary.pk if primary else None
         return submission_of(self.profile)
 
     @cached_property
     def verdict(self):
         """What the rules find in the answers saved so far."""
         return judge(self.submission)
+
+    @cached_property
+    def documents(self) -> list:
+        """The documents saved so far: the step's list, and its form's count."""
+        return list(self.profile.documents.all())
 
     @cached_property
     def business_information(self):

@@ -10,6 +10,8 @@ catalogues, so the pages read as they did.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
@@ -22,6 +24,26 @@ def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args, kwargs=kwargs)
 
 
+def display(obj, name: str):
+    """`obj.get_<name>_display()`, its labels translated once per language.
+
+    Django's method translates every label of the field on each call (31
+    industries for one of them); None for a missing object.
+    """
+    if obj is None:
+        return None
+    value = getattr(obj, name)
+    return choice_labels(type(obj), name, translation.get_language()).get(value, value)
+
+
+@lru_cache(maxsize=256)
+def choice_labels(model, name: str, language: str | None) -> dict:
+    """A model field's {value: label} in `language`."""
+    return {
+        value: str(label) for value, label in model._meta.get_field(name).flatchoices
+    }
+
+
 def environment(**options) -> Environment:
     """Django's Jinja2 options, with Django's translations, URLs and filters."""
     # Always escaped, whatever the settings say (Django's backend asks for it too).
@@ -29,7 +51,12 @@ def environment(**options) -> Environment:
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_translations(translation, newstyle=True)
     env.policies["ext.i18n.trimmed"] = True
-    env.globals.update(url=url, static=static, get_language=translation.get_language)
+    env.globals.update(
+        url=url,
+        static=static,
+        get_language=translation.get_language,
+        display=display,
+    )
     env.filters.update(
         date=defaultfilters.date,
         filesizeformat=defaultfilters.filesizeformat,

@@ -266,7 +266,8 @@ def address(submission: Submission) -> Iterator[Finding]:
 
 def address_country(addr) -> Iterator[Finding]:
     code = str(addr.iso_country or "")
-    if code and code not in dict(countries):
+    # Membership, not dict(countries): that translates and sorts all 249 names.
+    if code and code not in countries:
         yield Finding(
             "iso_country",
             DOCUMENT_FIELD_INVALID,

@@ -47,6 +47,13 @@ FORMS = {
     "review": forms.ReviewForm,
 }
 REPRESENTATIVE_FIELDS = forms.RepresentativeForm._meta.fields
+# The one-to-one rows each step reads, joined to the profile's own read.
+STEP_ROWS = {
+    "general": ["business_information"],
+    "business": ["business_information"],
+    "address": ["address"],
+    "review": ["business_information", "address"],
+}
 
 
 class ProfileStorage(BaseStorage):
@@ -82,12 +89,11 @@ class ProfileWizard(NamedUrlWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""
-        # With the one-to-one answers, and on the review step the account's
-        # approved primary (a subquery that costs more than the rest of the read).
-        profiles = CustomerProfile.objects.select_related(
-            "business_information", "address"
-        )
-        if kwargs.get("step") == STEP_NAMES[-1]:
+        # With the one-to-one rows the step shows, and on the review step the
+        # account's approved primary (a subquery that costs more than the rest).
+        step = kwargs.get("step")
+        profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
+        if step == STEP_NAMES[-1]:
             profiles = profiles.with_approved_primary()
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         if not is_editable(self.profile):

@@ -47,8 +47,9 @@ def profile_list(request):
     profiles = (
         CustomerProfile.objects.for_account(account)
         .filter(kind=tab)
-        .only("sid", "friendly_name", "status", "updated_at")
         .order_by("-updated_at", "-pk")
+        # Tuples: building 50 profiles with deferred fields cost more than reading.
+        .values_list("sid", "friendly_name", "status", "updated_at")
     )
     # A missing, malformed or out-of-range page shows the first or the last one.
     page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
@@ -87,15 +88,15 @@ def list_rows(profiles) -> list[ListRow]:
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
     shown_as = get_format("DATETIME_FORMAT")
     rows = []
-    for profile in profiles:
-        updated = localtime(profile.updated_at)
+    for sid, friendly_name, status, updated_at in profiles:
+        updated = localtime(updated_at)
         rows.append(
             ListRow(
-                url=link.replace(SID_SLOT, profile.sid),
-                friendly_name=profile.friendly_name,
-                sid=profile.sid,
-                status=profile.status,
-                status_label=labels.get(profile.status, profile.status),
+                url=link.replace(SID_SLOT, sid),
+                friendly_name=friendly_name,
+                sid=sid,
+                status=status,
+                status_label=labels.get(status, status),
                 updated_at=updated,
                 updated_text=dateformat.format(updated, shown_as),
             )

@@ -10,13 +10,13 @@ catalogues, so the pages read as they did.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from jinja2 import Environment
+
+from profiles.choices import choice_labels
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -25,23 +25,12 @@ def url(name: str, *args, **kwargs) -> str:
 
 
 def display(obj, name: str):
-    """`obj.get_<name>_display()`, its labels translated once per language.
-
-    Django's method translates every label of the field on each call (31
-    industries for one of them); None for a missing object.
-    """
+    """`obj.get_<name>_display()`, from labels translated once per language;
+    None for a missing object."""
     if obj is None:
         return None
     value = getattr(obj, name)
     return choice_labels(type(obj), name, translation.get_language()).get(value, value)
-
-
-@lru_cache(maxsize=256)
-def choice_labels(model, name: str, language: str | None) -> dict:
-    """A model field's {value: label} in `language`."""
-    return {
-        value: str(label) for value, label in model._meta.get_field(name).flatchoices
-    }
 
 
 def environment(**options) -> Environment:

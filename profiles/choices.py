@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -171,3 +173,14 @@ ACCEPTED_DOCUMENT_TYPES = {
 
 # Trust Hub error code for an edit refused because the profile is locked.
 ERROR_PROFILE_LOCKED = 60711
+
+
+@lru_cache(maxsize=256)
+def choice_labels(model, name: str, language: str | None) -> dict[str, str]:
+    """A model field's {value: label}, translated into `language` once.
+
+    Django's get_<field>_display() hashes and translates every label of the
+    field on each call.
+    """
+    choices = model._meta.get_field(name).flatchoices
+    return {value: str(label) for value, label in choices}

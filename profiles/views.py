@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
 from .accounts import account_rotate_secret
-from .choices import ProfileKind, Status
+from .choices import ProfileKind, choice_labels
 from .downloads import document_response
 from .drafts import document_remove, draft_create
 from .failures import group_by_step, rejection_failures
@@ -84,7 +84,7 @@ def list_rows(profiles) -> list[ListRow]:
     Done here rather than per cell in the template: a reverse(), a status label
     lookup and two date filters per row were most of the page's time.
     """
-    labels = {value: str(label) for value, label in Status.choices}
+    labels = choice_labels(CustomerProfile, "status", get_language())
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
     shown_as = get_format("DATETIME_FORMAT")
     rows = []

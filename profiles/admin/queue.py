@@ -20,7 +20,6 @@ from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import ALL_VAR, PAGE_VAR, ChangeList
-from django.db.models import Choices
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,7 +30,8 @@ from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 from markupsafe import Markup
 
-from ..choices import ProfileKind, Status
+from ..choices import choice_labels
+from ..models import CustomerProfile
 from .filters import DropdownFilter, country_choices, industries
 
 TEMPLATE = "admin/profiles/customerprofile/change_list.html"
@@ -139,7 +139,8 @@ def queue_rows(cl: ChangeList) -> list[QueueRow]:
     """The page's rows from the columns shown, with every label looked up once."""
     before, after = review_link(cl)
     language = get_language()
-    kinds, statuses = labels(ProfileKind, language), labels(Status, language)
+    kinds = choice_labels(CustomerProfile, "kind", language)
+    statuses = choice_labels(CustomerProfile, "status", language)
     sectors, countries = dict(industries(language)), dict(country_choices(language))
     now, ago = timezone.now(), _("%(time)s ago")
     return [
@@ -159,12 +160,6 @@ def queue_rows(cl: ChangeList) -> list[QueueRow]:
             cl.result_list.values_list(*COLUMNS)
         )
     ]
-
-
-@lru_cache(maxsize=16)
-def labels(choices: type[Choices], language: str | None) -> dict[str, str]:
-    """Each value's label in `language`, translated once."""
-    return {value: str(label) for value, label in choices.choices}
 
 
 def review_link(cl: ChangeList) -> tuple[str, str]:

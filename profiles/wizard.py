@@ -24,13 +24,12 @@ from . import forms
 from .access import get_profile_or_404
 from .choices import Status
 from .drafts import draft_save_step
-from .evaluation import judge
+from .evaluation import judge, load_submission
 from .evaluation.submission import submission_of
 from .failures import annotate_form, failures_of, group_by_step, reviewer_failures
 from .lifecycle import (
     PrimaryProfileNotApproved,
     ProfileLocked,
-    approved_primary,
     is_editable,
     profile_submit,
 )
@@ -252,12 +251,11 @@ class ProfileWizard(NamedUrlWizardView):
     @cached_property
     def submission(self):
         """The answers saved so far, as the evaluation reads them."""
-        prefetch_related_objects([self.profile], "representatives", "documents")
         if not hasattr(self.profile, "approved_primary_id"):
-            # Read on the review step only (see dispatch); a rejected profile's
-            # other steps also show what the rules find.
-            primary = approved_primary(self.profile.account)
-            self.profile.approved_primary_id = primary.pk if primary else None
+            # A rejected profile's other steps, read without its answers (see
+            # dispatch), also show what the rules find.
+            return load_submission(self.profile)
+        prefetch_related_objects([self.profile], "representatives", "documents")
         return submission_of(self.profile)
 
     @cached_property

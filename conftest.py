@@ -113,6 +113,13 @@ def applicant_client(applicant) -> Client:
 
 
 @pytest.fixture
+def reviewer_client(reviewer) -> Client:
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
 def other_account(db):
     account = AccountFactory(name="Other Corp")
     PrimaryProfileFactory(account=account)

@@ -130,13 +130,6 @@ def follow(client, href: str) -> Page:
 
 
 @pytest.fixture
-def client(reviewer) -> Client:
-    client = Client()
-    client.force_login(reviewer)
-    return client
-
-
-@pytest.fixture
 def profiles(account):
     """One profile per value each filter tells apart, named after it."""
     now = timezone.now()
@@ -180,9 +173,9 @@ def selected_link(page: Page) -> list[str]:
 
 
 def test_the_table_has_the_columns_of_list_display_and_no_action_column(
-    client, profiles
+    reviewer_client, profiles
 ):
-    page = read(client)
+    page = read(reviewer_client)
 
     assert page.headers == HEADERS
     assert all(len(row.cells) == len(HEADERS) for row in page.rows)
@@ -190,10 +183,12 @@ def test_the_table_has_the_columns_of_list_display_and_no_action_column(
     assert 'name="action"' not in page.html
 
 
-def test_each_row_shows_the_profile_as_the_admin_did(client, profiles, account):
+def test_each_row_shows_the_profile_as_the_admin_did(
+    reviewer_client, profiles, account
+):
     fresh = profiles["fresh"]
 
-    row = next(row for row in read(client).rows if row.name == "Fresh")
+    row = next(row for row in read(reviewer_client).rows if row.name == "Fresh")
 
     assert row.cells == [
         "Fresh",
@@ -208,45 +203,47 @@ def test_each_row_shows_the_profile_as_the_admin_did(client, profiles, account):
 
 
 def test_a_profile_without_business_address_or_submission_shows_dashes(
-    client, profiles, account
+    reviewer_client, profiles, account
 ):
-    row = next(row for row in read(client).rows if row.name == "Draft")
+    row = next(row for row in read(reviewer_client).rows if row.name == "Draft")
 
     assert row.cells[3:] == ["Draft", account.name, "—", "—", "—"]
 
 
-def test_a_profile_without_a_name_shows_its_sid(client, account):
+def test_a_profile_without_a_name_shows_its_sid(reviewer_client, account):
     nameless = SecondaryProfileFactory(account=account, friendly_name="")
 
-    assert nameless.sid in read(client).names
+    assert nameless.sid in read(reviewer_client).names
 
 
-def test_the_first_column_links_to_the_review_page(client, profiles):
-    page = read(client)
+def test_the_first_column_links_to_the_review_page(reviewer_client, profiles):
+    page = read(reviewer_client)
 
     links = {row.name: row.link for row in page.rows}
     for profile in profiles.values():
         url = reverse("admin:profiles_customerprofile_change", args=[profile.pk])
         assert links[str(profile)] == url
-    review = client.get(links["Bank"])
+    review = reviewer_client.get(links["Bank"])
     assert review.status_code == 200
     assert review.context["profile"] == profiles["bank"]
 
 
-def test_the_review_link_keeps_the_queue_filters_to_come_back_to(client, profiles):
-    page = read(client, "?status__exact=in-review")
+def test_the_review_link_keeps_the_queue_filters_to_come_back_to(
+    reviewer_client, profiles
+):
+    page = read(reviewer_client, "?status__exact=in-review")
 
     (row,) = page.rows
     url = reverse("admin:profiles_customerprofile_change", args=[profiles["fresh"].pk])
     assert row.link == f"{url}?_changelist_filters=status__exact%3Din-review"
 
 
-def test_markup_in_profile_names_is_escaped(client, account):
+def test_markup_in_profile_names_is_escaped(reviewer_client, account):
     SecondaryProfileFactory(
         account=account, friendly_name='<b>Bold</b><script>alert("x")</script>'
     )
 
-    page = read(client)
+    page = read(reviewer_client)
 
     assert "<b>Bold</b>" not in page.html
     assert "<script>alert" not in page.html
@@ -269,9 +266,9 @@ def test_markup_in_profile_names_is_escaped(client, account):
     ],
 )
 def test_each_link_filter_narrows_the_rows_and_marks_its_choice(
-    client, profiles, query, names, marked
+    reviewer_client, profiles, query, names, marked
 ):
-    page = read(client, query)
+    page = read(reviewer_client, query)
 
     expected = [str(profiles["primary"]) if n is None else n for n in names]
     assert page.names == expected
@@ -289,9 +286,9 @@ def test_each_link_filter_narrows_the_rows_and_marks_its_choice(
     ],
 )
 def test_each_drop_down_filter_narrows_the_rows_and_selects_its_choice(
-    client, profiles, query, option
+    reviewer_client, profiles, query, option
 ):
-    page = read(client, query)
+    page = read(reviewer_client, query)
 
     assert page.names == ["Bank"]
     assert option in page.html
@@ -299,9 +296,9 @@ def test_each_drop_down_filter_narrows_the_rows_and_selects_its_choice(
 
 
 def test_without_filters_every_choice_all_is_marked_and_nothing_to_clear(
-    client, profiles
+    reviewer_client, profiles
 ):
-    page = read(client)
+    page = read(reviewer_client)
 
     assert selected_link(page) == ["All", "All", "All"]
     assert page.html.count('<option value="" selected>All</option>') == 2
@@ -309,8 +306,10 @@ def test_without_filters_every_choice_all_is_marked_and_nothing_to_clear(
     assert len(page.rows) == len(profiles)
 
 
-def test_a_drop_down_keeps_the_other_filters_search_and_order(client, profiles):
-    page = read(client, "?status__exact=in-review&q=fre&o=2")
+def test_a_drop_down_keeps_the_other_filters_search_and_order(
+    reviewer_client, profiles
+):
+    page = read(reviewer_client, "?status__exact=in-review&q=fre&o=2")
 
     form = page.html.split('data-filter-title="country"')[1].split("</form>")[0]
     hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
@@ -319,19 +318,19 @@ def test_a_drop_down_keeps_the_other_filters_search_and_order(client, profiles):
 
 
 def test_clearing_the_filters_shows_every_profile_again_keeping_the_search(
-    client, profiles
+    reviewer_client, profiles
 ):
-    page = read(client, "?status__exact=in-review&age=new&q=fr")
+    page = read(reviewer_client, "?status__exact=in-review&age=new&q=fr")
     assert page.names == ["Fresh"]
 
     clear = re.search(r'<a href="([^"]*)">&#10006; Clear all filters</a>', page.html)
 
     assert clear, "no Clear all filters link"
     assert clear[1] == "?q=fr"
-    cleared = follow(client, clear[1])
+    cleared = follow(reviewer_client, clear[1])
     assert cleared.names == ["Fresh"]  # "fr" still searched: Fresh, not France
     assert "Clear all filters" not in cleared.html
-    assert sorted(follow(client, "?").names) == sorted(
+    assert sorted(follow(reviewer_client, "?").names) == sorted(
         str(profile) for profile in profiles.values()
     )
 
@@ -339,21 +338,21 @@ def test_clearing_the_filters_shows_every_profile_again_keeping_the_search(
 # --- Search -------------------------------------------------------------------------
 
 
-def test_search_narrows_the_rows_and_says_how_many_it_found(client, profiles):
-    page = read(client, "?q=bank")
+def test_search_narrows_the_rows_and_says_how_many_it_found(reviewer_client, profiles):
+    page = read(reviewer_client, "?q=bank")
 
     assert page.names == ["Bank"]
     assert 'name="q" value="bank"' in page.html
     assert '1 result (<a href="?">Show all</a>)' in page.html
 
 
-def test_search_finds_a_profile_by_its_sid(client, profiles):
-    assert read(client, f"?q={profiles['old'].sid}").names == ["Old"]
+def test_search_finds_a_profile_by_its_sid(reviewer_client, profiles):
+    assert read(reviewer_client, f"?q={profiles['old'].sid}").names == ["Old"]
 
 
-def test_the_result_count_never_counts_every_profile(client, profiles):
+def test_the_result_count_never_counts_every_profile(reviewer_client, profiles):
     """show_full_result_count = False: "Show all", never "N total"."""
-    page = read(client)
+    page = read(reviewer_client)
 
     assert f'{len(profiles)} results (<a href="?">Show all</a>)' in page.html
     assert " total" not in page.html
@@ -362,25 +361,29 @@ def test_the_result_count_never_counts_every_profile(client, profiles):
 # --- Sorting ------------------------------------------------------------------------
 
 
-def test_sorting_by_a_header_orders_the_rows_and_marks_the_header(client, account):
+def test_sorting_by_a_header_orders_the_rows_and_marks_the_header(
+    reviewer_client, account
+):
     for name in ["Charlie", "Alpha", "Bravo"]:
         SecondaryProfileFactory(account=account, friendly_name=name)
-    page = read(client)
+    page = read(reviewer_client)
     by_sid = page.header_link("Sid")
 
-    ascending = follow(client, by_sid)
+    ascending = follow(reviewer_client, by_sid)
 
     sids = [row.cells[1] for row in ascending.rows]
     assert sids == sorted(sids)
     sid_header = ascending.header_classes[HEADERS.index("Sid")]
     assert "sorted ascending" in sid_header
-    descending = follow(client, ascending.header_link("Sid"))
+    descending = follow(reviewer_client, ascending.header_link("Sid"))
     assert [row.cells[1] for row in descending.rows] == sorted(sids, reverse=True)
     assert "sorted descending" in descending.header_classes[HEADERS.index("Sid")]
 
 
-def test_the_default_order_is_the_review_queue_with_no_header_sorted(client, profiles):
-    page = read(client)
+def test_the_default_order_is_the_review_queue_with_no_header_sorted(
+    reviewer_client, profiles
+):
+    page = read(reviewer_client)
 
     assert page.names[0] == "Fresh"  # the only profile in review
     assert not [c for c in page.header_classes if "sorted" in c.split()]
@@ -390,12 +393,12 @@ def test_the_default_order_is_the_review_queue_with_no_header_sorted(client, pro
 
 
 def test_the_queue_shows_fifty_profiles_a_page_with_links_to_the_others(
-    client, account
+    reviewer_client, account
 ):
     bulk_secondary_profiles(account, 60)  # and the account's primary: 61
 
-    first = read(client)
-    second = read(client, "?p=2")
+    first = read(reviewer_client)
+    second = read(reviewer_client, "?p=2")
 
     assert len(first.rows) == 50
     assert len(second.rows) == 11
@@ -405,13 +408,13 @@ def test_the_queue_shows_fifty_profiles_a_page_with_links_to_the_others(
     assert '<a href="?p=1">1</a> <span class="this-page">2</span>' in second.html
     assert "61 customer profiles" in first.html
     assert '<a href="?all=" class="showall">Show all</a>' in first.html
-    assert len(read(client, "?all=").rows) == 61
+    assert len(read(reviewer_client, "?all=").rows) == 61
 
 
-def test_a_page_past_the_last_goes_back_to_the_queue(client, account):
+def test_a_page_past_the_last_goes_back_to_the_queue(reviewer_client, account):
     bulk_secondary_profiles(account, 60)
 
-    response = client.get(QUEUE + "?p=9")
+    response = reviewer_client.get(QUEUE + "?p=9")
 
     assert response.status_code == 302
     assert response["Location"] == QUEUE + "?e=1"
@@ -420,8 +423,10 @@ def test_a_page_past_the_last_goes_back_to_the_queue(client, account):
 # --- The admin around it ------------------------------------------------------------
 
 
-def test_the_page_has_the_admin_header_breadcrumbs_and_theme_toggle(client, reviewer):
-    page = read(client).html
+def test_the_page_has_the_admin_header_breadcrumbs_and_theme_toggle(
+    reviewer_client, reviewer
+):
+    page = read(reviewer_client).html
 
     assert '<div id="site-name"><a href="/admin/">' in page
     assert f"<strong>{reviewer.get_username()}</strong>" in page
@@ -440,22 +445,22 @@ def test_the_page_has_the_admin_header_breadcrumbs_and_theme_toggle(client, revi
     assert "<h1>Select customer profile to view</h1>" in page
 
 
-def test_the_page_shows_the_messages_of_the_request(client, profiles):
+def test_the_page_shows_the_messages_of_the_request(reviewer_client, profiles):
     """ChangeList reports a search it refuses as an error message."""
-    page = read(client, "?q=%00")
+    page = read(reviewer_client, "?q=%00")
 
     assert '<ul class="messagelist">' in page.html
     assert '<li class="error">Null characters are not allowed.</li>' in page.html
 
 
-def test_the_add_link_is_offered_to_reviewers_only(client, account):
+def test_the_add_link_is_offered_to_reviewers_only(reviewer_client, account):
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_customerprofile"))
     staff_client = Client()
     staff_client.force_login(staff)
     add = '<a href="/admin/profiles/customerprofile/add/" class="addlink">'
 
-    assert add + "Add primary profile</a>" in read(client).html
+    assert add + "Add primary profile</a>" in read(reviewer_client).html
     staff_page = read(staff_client)
     assert "Add primary profile" not in staff_page.html
     assert staff_page.rows  # staff with the permission still read the queue
@@ -479,9 +484,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_back_to_the_queue(db):
 
 
 def test_the_page_is_drawn_by_the_jinja2_template_with_django_changelist(
-    client, profiles
+    reviewer_client, profiles
 ):
-    response = client.get(QUEUE)
+    response = reviewer_client.get(QUEUE)
 
     names = [t.template.name for t in response.templates if hasattr(t, "template")]
     assert "admin/profiles/customerprofile/change_list.html" in names

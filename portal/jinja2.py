@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from jinja2 import Environment
+from markupsafe import Markup
 
 from profiles.choices import choice_labels
 
@@ -33,12 +34,30 @@ def display(obj, name: str):
     return choice_labels(type(obj), name, translation.get_language()).get(value, value)
 
 
+def gettext(message: str, **variables) -> Markup:
+    """`_()` and `{% trans %}`, as Jinja2's new-style gettext does them: the
+    translation is trusted markup and the variables are escaped into it.
+
+    A plain function, where Jinja2's wraps Django's in two calls that each
+    look the template context up again; pages call it 30 to 80 times.
+    """
+    # Translations are trusted as Jinja2's own gettext trusts them; `%` escapes.
+    return Markup(translation.gettext(message)) % variables  # noqa: S704
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+    """`{% trans count=... %}…{% pluralize %}…`, as Jinja2's new-style ngettext."""
+    variables.setdefault("num", num)
+    return Markup(translation.ngettext(singular, plural, num)) % variables  # noqa: S704
+
+
 def environment(**options) -> Environment:
     """Django's Jinja2 options, with Django's translations, URLs and filters."""
     # Always escaped, whatever the settings say (Django's backend asks for it too).
     options.pop("autoescape", None)
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_translations(translation, newstyle=True)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
         url=url,

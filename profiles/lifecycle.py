@@ -89,6 +89,11 @@ def approved_primary(account: Account) -> CustomerProfile | None:
     return primaries.filter(account=account).first()
 
 
+def has_approved_primary(account: Account) -> bool:
+    """Whether the account may add secondary profiles (one query, no row read)."""
+    return CustomerProfile.objects.approved_primaries().filter(account=account).exists()
+
+
 def ensure_primary_approved(account: Account) -> CustomerProfile:
     primary = approved_primary(account)
     if primary is None:

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,10 +96,12 @@ class CustomerProfileQuerySet(models.QuerySet):
         return self.filter(kind=ProfileKind.PRIMARY)
 
     def approved_primaries(self) -> CustomerProfileQuerySet:
-        """Approved, unexpired primary profiles, the latest first."""
-        unexpired = models.Q(valid_until__isnull=True) | models.Q(
-            valid_until__gt=timezone.now()
-        )
+        """Approved, unexpired primary profiles, the latest first.
+
+        Unexpired by the database's clock, so a read built with this once stays
+        right for as long as it is used.
+        """
+        unexpired = models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=Now())
         return (
             self.primary()
             .filter(unexpired, status=Status.TWILIO_APPROVED)

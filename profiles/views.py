@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Exists
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,12 @@ from .choices import ProfileKind, choice_labels
 from .downloads import document_response
 from .drafts import document_remove, draft_create
 from .failures import group_by_step, rejection_failures
-from .lifecycle import LifecycleError, ProfileLocked, approved_primary, is_editable
+from .lifecycle import (
+    LifecycleError,
+    ProfileLocked,
+    has_approved_primary,
+    is_editable,
+)
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
@@ -44,21 +50,29 @@ def profile_list(request):
     tab = tab if tab in TABS else ProfileKind.SECONDARY
     # Newest first, as the (account, kind, -updated_at) index reads; the pk keeps
     # profiles saved in the same instant in one order from page to page.
+    primary = CustomerProfile.objects.approved_primaries().filter(account=account)
     profiles = (
         CustomerProfile.objects.for_account(account)
         .filter(kind=tab)
         .order_by("-updated_at", "-pk")
         # Tuples: building 50 profiles with deferred fields cost more than reading.
-        .values_list("sid", "friendly_name", "status", "updated_at")
+        # Each row also says whether the account has an approved primary: the
+        # databases run an uncorrelated EXISTS once, a query less than asking.
+        .values_list("sid", "friendly_name", "status", "updated_at", Exists(primary))
     )
     # A missing, malformed or out-of-range page shows the first or the last one.
     page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    if rows:
+        has_primary = rows[0][-1]
+    else:
+        has_primary = account is not None and has_approved_primary(account)
     context = {
         "tab": tab,
         "tabs": TABS.items(),
         "page": page,
-        "profiles": list_rows(page.object_list),
-        "primary": approved_primary(account) if account else None,
+        "profiles": list_rows(rows),
+        "has_primary": has_primary,
     }
     return render(request, "profiles/list.html", context)
 
@@ -88,7 +102,7 @@ def list_rows(profiles) -> list[ListRow]:
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
     shown_as = get_format("DATETIME_FORMAT")
     rows = []
-    for sid, friendly_name, status, updated_at in profiles:
+    for sid, friendly_name, status, updated_at, _has_primary in profiles:
         updated = localtime(updated_at)
         rows.append(
             ListRow(
@@ -116,7 +130,7 @@ def profile_status(request, sid):
 def profile_create(request):
     """Start a secondary profile, only while the account's primary is approved."""
     account = account_for(request.user)
-    if account is None or approved_primary(account) is None:
+    if account is None or not has_approved_primary(account):
         return render(request, "profiles/cannot_create.html", status=403)
     if request.method == "GET":
         return render(request, "profiles/create.html")

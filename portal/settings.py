@@ -308,8 +308,10 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.float(
 )
 # A worker that claimed a delivery and died: the sweep retries after this.
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=120)
-# A delivery task also sends other due deliveries, up to this many.
+# A delivery task also sends the other due deliveries, claiming this many at a
+# time, for up to NOTIFICATION_DRAIN_SECONDS (then the next message goes on).
 NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=50)
+NOTIFICATION_DRAIN_SECONDS = env.float("NOTIFICATION_DRAIN_SECONDS", default=5.0)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Status callbacks a worker sends at once from a batch of due deliveries.
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=4)

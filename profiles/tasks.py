@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError
 
 from .evaluation import evaluate_submission, stale_submissions
 from .notifications import due_deliveries
-from .notifications.delivery import deliver, deliver_due
+from .notifications.delivery import deliver, drain_due
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +51,10 @@ def enqueue_evaluation(*, profile_id: int, revision: int) -> bool:
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True)
 def deliver_notification(delivery_id: int) -> None:
-    """One attempt at a delivery, then at others due (retry timing is in the rows)."""
+    """One attempt at a delivery, then at the others due (retry timing is in
+    the rows), a batch at a time for up to NOTIFICATION_DRAIN_SECONDS."""
     deliver(delivery_id)
-    deliver_due(settings.NOTIFICATION_BATCH_SIZE - 1)
+    drain_due()
 
 
 @shared_task

@@ -46,17 +46,35 @@ def deliver_due(limit: int) -> int:
     """
     batch = claim_due(limit)
     deadline = time.monotonic() + settings.NOTIFICATION_CLAIM_SECONDS / 2
-    step = max(1, settings.WEBHOOK_CONCURRENCY)
-    sent = []
+    sent, unstarted = [], []
     try:
-        for start in range(0, len(batch), step):
-            if time.monotonic() > deadline:
-                release(batch[start:])
-                return start
-            sent = record(send_all(batch[start : start + step]), sent)
+        for delivery, outcome in send_all(batch, deadline):
+            if outcome is None:
+                unstarted.append(delivery)
+            else:
+                sent = record([(delivery, outcome)], sent)
     finally:
         mark_delivered(sent)
-    return len(batch)
+    release(unstarted)
+    return len(batch) - len(unstarted)
+
+
+def drain_due() -> int:
+    """Send due deliveries a batch at a time until none is left or
+    NOTIFICATION_DRAIN_SECONDS have passed; return how many were sent.
+
+    Each batch is claimed on its own (NOTIFICATION_BATCH_SIZE at a time), so
+    workers draining at once share the work, and the deliveries' own messages
+    find them sent.
+    """
+    deadline = time.monotonic() + settings.NOTIFICATION_DRAIN_SECONDS
+    size = settings.NOTIFICATION_BATCH_SIZE
+    total = 0
+    while True:
+        sent = deliver_due(size)
+        total += sent
+        if sent < size or time.monotonic() >= deadline:
+            return total
 
 
 def record(results, sent: list) -> list:
@@ -73,19 +91,25 @@ def record(results, sent: list) -> list:
     return sent
 
 
-def send_all(deliveries: list[NotificationDelivery]):
-    """(delivery, outcome) for each: callbacks at once, emails one after another.
+def send_all(deliveries: list[NotificationDelivery], deadline: float):
+    """(delivery, outcome) for each, in order; the outcome is None for one not
+    started by `deadline` (time.monotonic()).
 
-    Sending a callback reads only what the claim loaded, so it needs no
-    database connection of its own in the pool's threads.
+    Callbacks go through the pool's threads as each frees up, emails one after
+    another. Sending a callback reads only what the claim loaded, so it needs
+    no database connection of its own in the pool's threads.
     """
     hooks = [d for d in deliveries if d.channel == Channel.WEBHOOK]
     others = [d for d in deliveries if d.channel != Channel.WEBHOOK]
+
+    def attempt(delivery: NotificationDelivery) -> Outcome | None:
+        return None if time.monotonic() > deadline else send(delivery)
+
     if len(hooks) > 1:
-        outcomes = list(_pool().map(_send_in_thread, hooks))
+        yield from zip(hooks, _pool().map(_in_thread(attempt), hooks), strict=True)
     else:
-        outcomes = [send(d) for d in hooks]
-    return [*zip(hooks, outcomes, strict=True), *((d, send(d)) for d in others)]
+        yield from ((d, attempt(d)) for d in hooks)
+    yield from ((d, attempt(d)) for d in others)
 
 
 def send(delivery: NotificationDelivery) -> Outcome:
@@ -100,23 +124,26 @@ def send(delivery: NotificationDelivery) -> Outcome:
         return None, DeliveryError(repr(error), permanent=False)
 
 
-def _send_in_thread(delivery: NotificationDelivery) -> Outcome:
-    try:
-        return send(delivery)
-    finally:
-        # Should a sender ever query, its thread's connection must not linger.
-        connections.close_all()
+def _in_thread(attempt):
+    def run(delivery: NotificationDelivery):
+        try:
+            return attempt(delivery)
+        finally:
+            # Should a sender ever query, its thread's connection must not linger.
+            connections.close_all()
+
+    return run
 
 
-_pools: dict[int, ThreadPoolExecutor] = {}
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
 
 
 def _pool() -> ThreadPoolExecutor:
-    """This process's sending threads (a forked worker makes its own)."""
-    pid = os.getpid()
-    if pid not in _pools:
-        _pools[pid] = ThreadPoolExecutor(
-            max_workers=max(1, settings.WEBHOOK_CONCURRENCY),
-            thread_name_prefix="callbacks",
+    """This process's sending threads, WEBHOOK_CONCURRENCY of them (a forked
+    worker makes its own)."""
+    key = (os.getpid(), max(1, settings.WEBHOOK_CONCURRENCY))
+    if key not in _pools:
+        _pools[key] = ThreadPoolExecutor(
+            max_workers=key[1], thread_name_prefix="callbacks"
         )
-    return _pools[pid]
+    return _pools[key]

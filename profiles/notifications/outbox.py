@@ -71,9 +71,23 @@ def _claimable():
 
 
 def claim(delivery_id: int) -> NotificationDelivery | None:
-    """Take a due pending delivery for one attempt, or None if it is not ours."""
-    claimed = _claim(lambda due: due.filter(pk=delivery_id))
-    return claimed[0] if claimed else None
+    """Take a due pending delivery for one attempt, or None if it is not ours.
+
+    One UPDATE takes it, so the message of a delivery a batch has already sent
+    costs a single statement; the taken row is then read with what sending
+    needs. Two workers cannot both take it: the second UPDATE waits for the
+    first and then finds the row no longer due.
+    """
+    now = timezone.now()
+    taken = NotificationDelivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.PENDING, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=lease_from(now))
+    if not taken:
+        return None
+    related = NotificationDelivery.objects.select_related(
+        "status_change__profile__account"
+    )
+    return related.get(pk=delivery_id)
 
 
 def claim_due(limit: int) -> list[NotificationDelivery]:
@@ -84,8 +98,7 @@ def claim_due(limit: int) -> list[NotificationDelivery]:
 def _claim(pick) -> list[NotificationDelivery]:
     """Claim the deliveries `pick` chooses among the due ones, for one attempt."""
     now = timezone.now()
-    # A lease: if this worker dies mid-send, the sweep retries after it.
-    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    lease = lease_from(now)
     with transaction.atomic():
         claimed = list(pick(_claimable().filter(next_attempt_at__lte=now)))
         NotificationDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
@@ -95,6 +108,12 @@ def _claim(pick) -> list[NotificationDelivery]:
         delivery.attempts += 1
         delivery.next_attempt_at = lease
     return claimed
+
+
+def lease_from(now):
+    """Until when a claim holds: if its worker dies mid-send, the sweep retries
+    the delivery after that."""
+    return now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
 
 
 def release(deliveries: list[NotificationDelivery]) -> None:

@@ -694,7 +694,8 @@ def test_a_batch_takes_at_most_its_size_longest_waiting_first(
     account, receiver, settings
 ):
     settings.NOTIFICATION_BATCH_SIZE = 3
-    deliveries = pending_callbacks(account, receiver.url, 5)
+    settings.NOTIFICATION_DRAIN_SECONDS = 0  # one batch, then the task ends
+    deliveries = pending_callbacks(account, receiver.url, 6)
 
     tasks.deliver_notification(deliveries[-1].pk)
 
@@ -703,7 +704,41 @@ def test_a_batch_takes_at_most_its_size_longest_waiting_first(
         deliveries[-1].pk,
         deliveries[0].pk,
         deliveries[1].pk,
+        deliveries[2].pk,
     }
+
+
+def test_a_task_sends_what_is_due_a_batch_at_a_time_each_once(
+    account, receiver, settings
+):
+    settings.NOTIFICATION_BATCH_SIZE = 3
+    deliveries = pending_callbacks(account, receiver.url, 8)
+    later = timezone.now() + timedelta(hours=1)
+    NotificationDelivery.objects.filter(pk=deliveries[5].pk).update(
+        next_attempt_at=later
+    )
+
+    tasks.deliver_notification(deliveries[0].pk)
+
+    states = dict(NotificationDelivery.objects.values_list("pk", "state"))
+    assert states == {
+        d.pk: DeliveryState.PENDING if d == deliveries[5] else DeliveryState.DELIVERED
+        for d in deliveries
+    }
+    assert len(receiver.requests) == 7
+    # The others' own messages come later and send nothing again.
+    for delivery in deliveries[1:]:
+        tasks.deliver_notification(delivery.pk)
+    assert len(receiver.requests) == 7
+
+
+def test_the_message_of_a_delivery_already_sent_costs_one_statement(
+    account, receiver, django_assert_num_queries
+):
+    delivery, _ = sent_callback(account, receiver)
+
+    with django_assert_num_queries(1):
+        assert outbox.claim(delivery.pk) is None
 
 
 def test_a_batch_writes_each_outcome_failures_and_successes_alike(

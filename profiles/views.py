@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -33,6 +34,7 @@ from .lifecycle import (
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
+from .reads import attach_rows, with_rows
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -141,9 +143,20 @@ def profile_create(request):
     return redirect("profiles:step", sid=profile.sid, step=resume_step(profile))
 
 
-def profile_detail(request, sid):
+DETAIL_RELATIONS = ("representatives", "documents", "evaluations")
+
+
+@cache
+def detail_profiles():
+    """How the profile page reads a profile (built once): with its one-to-one
+    answers, and its representatives, documents and evaluations."""
     profiles = CustomerProfile.objects.select_related("business_information", "address")
-    profile = get_profile_or_404(request.user, sid, profiles)
+    return with_rows(profiles, *DETAIL_RELATIONS)
+
+
+def profile_detail(request, sid):
+    profile = get_profile_or_404(request.user, sid, detail_profiles())
+    attach_rows(profile, *DETAIL_RELATIONS)
     evaluations = list(profile.evaluations.all())
     latest = evaluations[0] if evaluations else None
     context = {

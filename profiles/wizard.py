@@ -36,6 +36,7 @@ from .lifecycle import (
     profile_submit,
 )
 from .models import CustomerProfile
+from .reads import attach_rows, with_rows
 from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url
 
 FORMS = {
@@ -55,12 +56,19 @@ STEP_ROWS = {
     "address": ["address"],
     "review": ["business_information", "address"],
 }
+# The rows of other tables each step reads, in the profile's query (see related).
+STEP_RELATIONS = {
+    "representatives": ["representatives"],
+    "documents": ["documents"],
+    "review": ["representatives", "documents"],
+}
 
 
 @cache
-def step_profiles(step: str | None):
-    """How a step reads its profile: with the one-to-one rows it shows, and on
-    the review step the account's approved primary (a subquery).
+def step_profiles(step: str | None, relations: tuple[str, ...]):
+    """How a step reads its profile: with the one-to-one rows it shows and the
+    rows of `relations`, and on the review step the account's approved primary
+    (a subquery).
 
     Built once per step: building the review step's read cost more than
     running it.
@@ -68,7 +76,7 @@ def step_profiles(step: str | None):
     profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
     if step == STEP_NAMES[-1]:
         profiles = profiles.with_approved_primary()
-    return profiles
+    return with_rows(profiles, *relations)
 
 
 class ProfileStorage(BaseStorage):
@@ -105,8 +113,13 @@ class ProfileWizard(NamedUrlWizardView):
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""
         step = kwargs.get("step")
-        profiles = step_profiles(step if step in STEP_NAMES else None)
+        step = step if step in STEP_NAMES else None
+        relations = tuple(STEP_RELATIONS.get(step, ()))
+        if step == STEP_NAMES[-1] and request.method != "GET":
+            relations = ()  # posting the review step submits: nothing to show
+        profiles = step_profiles(step, relations)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
+        attach_rows(self.profile, *relations)
         if not is_editable(self.profile):
             return locked_response(request, self.profile)
         try:

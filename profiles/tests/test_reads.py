@@ -1,0 +1,133 @@
+"""Reads compiled once, and a profile's rows read with it (profiles.reads)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from profiles.choices import ProfileKind, Status
+from profiles.models import CustomerProfile, Evaluation
+from profiles.reads import attach_rows, compiled, with_rows
+from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
+from profiles.tests.test_wizard import complete_profile
+
+pytestmark = pytest.mark.django_db
+
+RELATIONS = ("representatives", "documents", "evaluations")
+
+
+def values(row) -> dict:
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+
+
+def rows_of(profile) -> dict[str, list[dict]]:
+    return {
+        name: [values(row) for row in getattr(profile, name).all()]
+        for name in RELATIONS
+    }
+
+
+@pytest.fixture
+def profile(account):
+    profile = complete_profile(account)
+    Evaluation.objects.create(
+        profile=profile,
+        revision=1,
+        policy_sid="RN" + "0" * 32,
+        status=Evaluation.Result.NONCOMPLIANT,
+        results=[{"requirement_name": "business_info", "passed": False, "n": 1.5}],
+        warnings=[{"code": 22211, "message": "Free email domain"}],
+    )
+    return profile
+
+
+def test_a_profiles_rows_read_with_it_are_its_rows_in_the_database(
+    profile, django_assert_num_queries
+):
+    expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
+    stored = profile.documents.get()
+    # One query on PostgreSQL; the profile and a prefetch per relation elsewhere.
+    queries = 1 if connection.vendor == "postgresql" else 1 + len(RELATIONS)
+    with django_assert_num_queries(queries):
+        read = with_rows(CustomerProfile.objects.all(), *RELATIONS).get(pk=profile.pk)
+
+    with django_assert_num_queries(0):
+        attach_rows(read, *RELATIONS)
+        got = rows_of(read)
+        owners = {
+            row.profile for name in RELATIONS for row in getattr(read, name).all()
+        }
+        document = read.documents.all()[0]
+        assert document.file.name == stored.file.name
+        assert document.get_absolute_url().startswith(f"/profiles/{profile.sid}/")
+    assert got == expected
+    assert [len(rows) for rows in got.values()] == [2, 1, 1]
+    assert owners == {read}
+    created = read.evaluations.all()[0].created_at
+    assert created.tzinfo is not None
+    assert created == profile.evaluations.get().created_at
+
+
+def test_a_profile_without_rows_reads_empty_lists(account, django_assert_num_queries):
+    bare = CustomerProfile.objects.create(
+        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "1" * 32
+    )
+    read = with_rows(CustomerProfile.objects.all(), *RELATIONS).get(pk=bare.pk)
+
+    with django_assert_num_queries(0):
+        attach_rows(read, *RELATIONS)
+        assert rows_of(read) == {name: [] for name in RELATIONS}
+
+
+def test_attaching_twice_keeps_the_rows(profile):
+    read = with_rows(CustomerProfile.objects.all(), "representatives").get(
+        pk=profile.pk
+    )
+    attach_rows(read, "representatives")
+    attach_rows(read, "representatives")
+
+    assert [rep.first_name for rep in read.representatives.all()] == ["Ada", "Grace"]
+
+
+def uncompiled_primary():
+    primaries = CustomerProfile.objects.approved_primaries().filter(
+        account=OuterRef("account")
+    )
+    return Subquery(primaries.values("pk")[:1])
+
+
+@pytest.mark.parametrize(
+    "status, valid_for, approved",
+    [
+        (Status.TWILIO_APPROVED, None, True),
+        (Status.TWILIO_APPROVED, timedelta(days=30), True),
+        (Status.TWILIO_APPROVED, timedelta(days=-1), False),
+        (Status.IN_REVIEW, None, False),
+    ],
+)
+def test_a_compiled_subquery_answers_as_the_expression_it_came_from(
+    status, valid_for, approved
+):
+    account = AccountFactory()
+    valid_until = timezone.now() + valid_for if valid_for else None
+    primary = PrimaryProfileFactory(
+        account=account, status=status, valid_until=valid_until
+    )
+    secondary = complete_profile(account)
+    other = complete_profile(AccountFactory(name="Other Corp"))
+    profiles = CustomerProfile.objects.filter(pk__in=[secondary.pk, other.pk])
+
+    once = profiles.annotate(
+        **compiled(CustomerProfile, approved_id=uncompiled_primary())
+    )
+    each_time = profiles.annotate(approved_id=uncompiled_primary())
+
+    assert dict(once.values_list("pk", "approved_id")) == dict(
+        each_time.values_list("pk", "approved_id")
+    )
+    assert once.get(pk=secondary.pk).approved_id == (primary.pk if approved else None)
+    assert once.get(pk=other.pk).approved_id is None

@@ -8,13 +8,13 @@ from functools import cache
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,7 +34,7 @@ from .lifecycle import (
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
-from .reads import attach_rows, with_rows
+from .reads import attach_rows, compiled, with_rows
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -50,18 +50,10 @@ def profile_list(request):
     account = account_for(request.user)
     tab = request.GET.get("tab")
     tab = tab if tab in TABS else ProfileKind.SECONDARY
-    # Newest first, as the (account, kind, -updated_at) index reads; the pk keeps
-    # profiles saved in the same instant in one order from page to page.
-    primary = CustomerProfile.objects.approved_primaries().filter(account=account)
-    profiles = (
-        CustomerProfile.objects.for_account(account)
-        .filter(kind=tab)
-        .order_by("-updated_at", "-pk")
-        # Tuples: building 50 profiles with deferred fields cost more than reading.
-        # Each row also says whether the account has an approved primary: the
-        # databases run an uncorrelated EXISTS once, a query less than asking.
-        .values_list("sid", "friendly_name", "status", "updated_at", Exists(primary))
-    )
+    if account is None:
+        profiles = CustomerProfile.objects.none()
+    else:
+        profiles = list_query().filter(account=account, kind=tab)
     # A missing, malformed or out-of-range page shows the first or the last one.
     page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -77,6 +69,29 @@ def profile_list(request):
         "has_primary": has_primary,
     }
     return render(request, "profiles/list.html", context)
+
+
+@cache
+def list_query():
+    """The list's rows (built once): newest first, as the (account, kind,
+    -updated_at) index reads, the pk keeping profiles saved in the same instant
+    in one order from page to page.
+
+    Tuples: building 50 profiles cost more than reading them. Each row also
+    says whether its account has an approved primary (a subquery compiled
+    once), which saves the page a query.
+    """
+    primary = CustomerProfile.objects.approved_primaries().filter(
+        account=OuterRef("account")
+    )
+    has_primary = compiled(CustomerProfile, account_has_primary=Exists(primary))
+    return (
+        CustomerProfile.objects.annotate(**has_primary)
+        .order_by("-updated_at", "-pk")
+        .values_list(
+            "sid", "friendly_name", "status", "updated_at", "account_has_primary"
+        )
+    )
 
 
 # Stands in for a SID when a detail link is reversed once for a whole page.
@@ -102,10 +117,11 @@ def list_rows(profiles) -> list[ListRow]:
     """
     labels = choice_labels(CustomerProfile, "status", get_language())
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
-    shown_as = get_format("DATETIME_FORMAT")
+    zone = get_current_timezone()
+    shown_as = date_formatter(get_format("DATETIME_FORMAT"))
     rows = []
     for sid, friendly_name, status, updated_at, _has_primary in profiles:
-        updated = localtime(updated_at)
+        updated = updated_at.astimezone(zone)
         rows.append(
             ListRow(
                 url=link.replace(SID_SLOT, sid),
@@ -114,10 +130,30 @@ def list_rows(profiles) -> list[ListRow]:
                 status=status,
                 status_label=labels.get(status, status),
                 updated_at=updated,
-                updated_text=dateformat.format(updated, shown_as),
+                updated_text=shown_as(updated),
             )
         )
     return rows
+
+
+def date_formatter(format_string: str):
+    """`dateformat.format(value, format_string)` for many values, the format
+    read once (half the time per value)."""
+    pieces = []
+    for i, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if i % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, dateformat.re_escaped.sub(r"\1", piece)))
+
+    def format_value(value) -> str:
+        formatter = dateformat.DateFormat(value)
+        return "".join(
+            str(getattr(formatter, piece)()) if specifier else piece
+            for specifier, piece in pieces
+        )
+
+    return format_value
 
 
 def profile_status(request, sid):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.formats import get_format
 
 from profiles.choices import ProfileKind
 from profiles.models import CustomerProfile
 from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import PrimaryProfileFactory
-from profiles.views import PROFILES_PER_PAGE
+from profiles.views import PROFILES_PER_PAGE, date_formatter
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,27 @@ def test_a_page_takes_the_same_few_queries_at_any_size(
         page = html(applicant_client.get(f"/profiles/?tab={ProfileKind.SECONDARY}"))
 
     assert len(names_on(page)) == PROFILES_PER_PAGE
+
+
+DATES = [
+    timezone.make_aware(datetime(2026, 1, 2, 0, 0)),  # midnight
+    timezone.make_aware(datetime(2026, 6, 30, 12, 0, 59)),  # noon
+    timezone.make_aware(datetime(2026, 11, 25, 13, 5, 7, 999)),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "en-gb", "de", "fr", "ja", "pt-br"])
+def test_the_lists_dates_read_as_djangos_date_filter_does(language):
+    with translation.override(language):
+        shown_as = get_format("DATETIME_FORMAT")
+        formatter = date_formatter(shown_as)
+        for value in DATES:
+            assert formatter(value) == dateformat.format(value, shown_as)
+
+
+def test_escaped_letters_in_a_format_stay_letters():
+    shown_as = r"\T\o\d\a\y: l jS F Y, P \\ e"
+    formatter = date_formatter(shown_as)
+    for value in DATES:
+        assert formatter(value) == dateformat.format(value, shown_as)
+    assert formatter(DATES[0]).startswith("Today: Friday 2nd January 2026, midnight")

@@ -41,8 +41,11 @@ def gettext(message: str, **variables) -> Markup:
     A plain function, where Jinja2's wraps Django's in two calls that each
     look the template context up again; pages call it 30 to 80 times.
     """
-    # Translations are trusted as Jinja2's own gettext trusts them; `%` escapes.
-    return Markup(translation.gettext(message)) % variables  # noqa: S704
+    # Translations are trusted as Jinja2's own gettext trusts them; `%` escapes
+    # the variables in (and turns "%%" into "%": without either, it changes
+    # nothing).
+    translated = Markup(translation.gettext(message))  # noqa: S704
+    return translated % variables if variables or "%" in translated else translated
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> Markup:

@@ -18,8 +18,18 @@ STEP_NAMES = tuple(name for name, _title in STEPS)
 STEP_TITLES = dict(STEPS)
 
 
+# Stands in for a step's name when the steps' URLs are reversed once.
+STEP_SLOT = "step-slot"
+
+
 def step_url(profile, step: str) -> str:
     return reverse("profiles:step", kwargs={"sid": profile.sid, "step": step})
+
+
+def step_urls(profile) -> dict[str, str]:
+    """Every step's URL for `profile`, from one reverse()."""
+    pattern = step_url(profile, STEP_SLOT)
+    return {name: pattern.replace(STEP_SLOT, name) for name in STEP_NAMES}
 
 
 def resume_step(profile) -> str:

@@ -37,7 +37,7 @@ from .lifecycle import (
 )
 from .models import CustomerProfile
 from .reads import attach_rows, with_rows
-from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url
+from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url, step_urls
 
 FORMS = {
     "general": forms.GeneralInformationForm,
@@ -131,7 +131,11 @@ class ProfileWizard(NamedUrlWizardView):
         return "wizard"
 
     def get_step_url(self, step):
-        return step_url(self.profile, step)
+        return self.step_urls.get(step) or step_url(self.profile, step)
+
+    @cached_property
+    def step_urls(self) -> dict[str, str]:
+        return step_urls(self.profile)
 
     def get(self, request, *args, **kwargs):
         """Render the step named in the URL; anything else resumes the draft."""
@@ -247,19 +251,21 @@ class ProfileWizard(NamedUrlWizardView):
             "representatives": list(answers.representatives.values()),
             "address": answers.address,
             "documents": answers.documents,
+            "step_urls": self.step_urls,
         }
 
     def step_links(self) -> list[dict]:
         """The progress list: a step is reachable once the ones before are saved."""
         done, links, reachable = set(self.profile.completed_steps), [], True
+        current = self.steps.current
         for number, (name, title) in enumerate(STEPS, start=1):
             links.append(
                 {
                     "number": number,
                     "title": title,
-                    "url": self.get_step_url(name) if reachable else None,
+                    "url": self.step_urls[name] if reachable else None,
                     "done": name in done,
-                    "current": name == self.steps.current,
+                    "current": name == current,
                 }
             )
             reachable = reachable and name in done

@@ -7,11 +7,14 @@ who may fire it.
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -153,11 +156,33 @@ def transitions(moves: list[Move], *, actor=None, fields=()) -> list[StatusChang
     now = timezone.now()
     for move in moves:
         move.profile.status, move.profile.updated_at = move.to_status, now
-    CustomerProfile.objects.bulk_update(
-        [move.profile for move in moves], ["status", "updated_at", *fields]
-    )
+    _write_columns([move.profile for move in moves], ["status", "updated_at", *fields])
     notifications.record(changes)
     return changes
+
+
+def _write_columns(profiles: list[CustomerProfile], names: list[str]) -> None:
+    """Save the profiles' `names` columns in at most two statements: one UPDATE
+    for the largest set of profiles with the same values (a batch puts all its
+    complete profiles in review alike), one bulk_update for the others.
+
+    bulk_update writes a CASE per column per profile, which for a batch of
+    fifty cost more than the rest of its evaluation.
+    """
+    attnames = [CustomerProfile._meta.get_field(name).attname for name in names]
+    alike = defaultdict(list)
+    for profile in profiles:
+        values = [getattr(profile, attname) for attname in attnames]
+        alike[json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True)].append(profile)
+    largest = max(alike.values(), key=len)
+    in_largest = {id(profile) for profile in largest}
+    others = [profile for profile in profiles if id(profile) not in in_largest]
+    for group in (largest, others) if len(others) == 1 else (largest,):
+        values = {attname: getattr(group[0], attname) for attname in attnames}
+        ids = [profile.pk for profile in group]
+        CustomerProfile.objects.filter(pk__in=ids).update(**values)
+    if len(others) > 1:
+        CustomerProfile.objects.bulk_update(others, names)
 
 
 def _ensure_allowed(profile: CustomerProfile, to_status: str) -> None:

@@ -87,6 +87,20 @@ class Membership(models.Model):
         return f"{self.user} in {self.account}"
 
 
+class JSONDocumentField(models.JSONField):
+    """A JSONField of documents of a few kilobytes, inserted one value each.
+
+    On PostgreSQL, Django's bulk_create passes each column as one array
+    (`UNNEST`), and psycopg quotes each element of an array literal with a
+    Python regular expression: 0.2 ms for a 4 KB evaluation result, several
+    times the cost of quoting it on its own. A field with a placeholder of
+    its own keeps the rows' values apart (`VALUES`).
+    """
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class CustomerProfileQuerySet(models.QuerySet):
     def for_account(self, account: Account | None) -> CustomerProfileQuerySet:
         return self.filter(account=account) if account else self.none()
@@ -354,7 +368,7 @@ class Evaluation(models.Model):
     policy_sid = models.CharField(max_length=34)
     status = models.CharField(max_length=16, choices=Result.choices)
     # Trust Hub's results[]: one entry per requirement, with valid/invalid fields.
-    results = models.JSONField(default=list)
+    results = JSONDocumentField(default=list)
     # Not reasons to reject; shown to the applicant and flagged to reviewers.
     warnings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -390,7 +404,7 @@ class StatusChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = JSONDocumentField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

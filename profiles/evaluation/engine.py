@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 
 from ..choices import Status
 from ..lifecycle import profiles_evaluated
@@ -31,8 +33,14 @@ class Verdict:
         return all(result["passed"] for result in self.results)
 
 
-def judge_requirement(requirement: Requirement, submission: Submission) -> dict:
-    """One entry of Trust Hub's results[] for `requirement`."""
+def judge_requirement(
+    requirement: Requirement, submission: Submission, names: dict | None = None
+) -> dict:
+    """One entry of Trust Hub's results[] for `requirement`.
+
+    `names` are the friendly names in the active language (friendly_names()).
+    """
+    names = names if names is not None else friendly_names(get_language())
     findings = list(requirement.check(submission))
     entity_missing = any(f.object_field is None for f in findings)
     invalid = {}
@@ -48,32 +56,49 @@ def judge_requirement(requirement: Requirement, submission: Submission) -> dict:
     first = findings[0] if findings else None
     return {
         "requirement_name": requirement.name,
-        "requirement_friendly_name": str(requirement.friendly_name),
+        "requirement_friendly_name": names[requirement.name],
         "passed": not findings,
         "failure_reason": first.failure_reason if first else None,
         "error_code": first.error_code if first else None,
-        "valid": [_field_entry(requirement, spec.object_field) for spec in valid],
+        "valid": [
+            _field_entry(requirement, spec.object_field, names) for spec in valid
+        ],
         "invalid": [
-            _field_entry(requirement, name, finding)
+            _field_entry(requirement, name, names, finding)
             for name, finding in invalid.items()
         ],
     }
 
 
-def _field_entry(requirement: Requirement, name: str, finding=None) -> dict:
-    spec = requirement.field(name)
+def _field_entry(requirement: Requirement, name: str, names: dict, finding=None):
     return {
-        "friendly_name": str(spec.friendly_name) if spec else name,
+        "friendly_name": names.get((requirement.name, name), name),
         "object_field": name,
         "failure_reason": finding.failure_reason if finding else None,
         "error_code": finding.error_code if finding else None,
     }
 
 
+@cache
+def friendly_names(language: str | None) -> dict:
+    """The policy's requirement and field names in `language`, translated once
+    (per evaluation they were 34 translations)."""
+    with translation.override(language):
+        names = {}
+        for requirement in SECONDARY_BUSINESS_POLICY:
+            names[requirement.name] = str(requirement.friendly_name)
+            for spec in requirement.fields:
+                names[requirement.name, spec.object_field] = str(spec.friendly_name)
+        return names
+
+
 def judge(submission: Submission) -> Verdict:
     """Apply every requirement of the secondary policy."""
+    names = friendly_names(get_language())
     return Verdict(
-        results=[judge_requirement(r, submission) for r in SECONDARY_BUSINESS_POLICY],
+        results=[
+            judge_requirement(r, submission, names) for r in SECONDARY_BUSINESS_POLICY
+        ],
         warnings=list(rules.email_domain_warnings(submission)),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -63,10 +64,16 @@ def blank_fields(obj, names: Iterable[str], code: int) -> Iterator[Finding]:
             yield Finding(name, code, _("The %s is missing.") % label)
 
 
+@cache
+def accepted(choices: type) -> frozenset:
+    """A choices class's values (Django builds their list on every access)."""
+    return frozenset(choices.values)
+
+
 def not_in_choices(obj, fields: dict[str, type]) -> Iterator[Finding]:
     for name, choices in fields.items():
         value = getattr(obj, name)
-        if value and value not in choices.values:
+        if value and value not in accepted(choices):
             label = obj._meta.get_field(name).verbose_name
             yield Finding(
                 name,
@@ -143,7 +150,9 @@ def business_registration(business) -> Iterator[Finding]:
 
 def business_regions(business) -> Iterator[Finding]:
     regions = business.business_regions_of_operation
-    if not isinstance(regions, list) or any(r not in Region.values for r in regions):
+    if not isinstance(regions, list) or any(
+        not isinstance(r, str) or r not in accepted(Region) for r in regions
+    ):
         yield Finding(
             "business_regions_of_operation",
             END_USER_FIELD_INVALID,

@@ -1125,6 +1125,43 @@ def test_a_batch_costs_the_same_queries_for_3_and_for_30_submissions(
     assert batch_queries(3) == batch_queries(30)
 
 
+@pytest.mark.django_db
+def test_a_mixed_batch_writes_each_profile_its_own_outcome_in_two_updates(
+    account, applicant
+):
+    complete = [compliant_profile(account) for _ in range(3)]
+    no_address = compliant_profile(account)
+    no_address.address.delete()
+    one_representative = compliant_profile(account)
+    one_representative.representatives.filter(position=2).delete()
+    profiles = [
+        submitted(profile, applicant)
+        for profile in [*complete, no_address, one_representative]
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        evaluate_submission(profile_id=profiles[0].pk, revision=1)
+
+    writes = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith('UPDATE "profiles_customerprofile"')
+    ]
+    assert len(writes) == 2
+    for profile in profiles:
+        profile.refresh_from_db()
+    assert [p.status for p in profiles] == 3 * [Status.IN_REVIEW] + 2 * [
+        Status.TWILIO_REJECTED
+    ]
+    assert [p.errors for p in profiles[:3]] == [[], [], []]
+    rejected = [{e["requirement_name"] for e in p.errors} for p in profiles[3:]]
+    assert all(rejected) and rejected[0] != rejected[1]
+    for profile in profiles:
+        change = StatusChange.objects.get(profile=profile, to_status=profile.status)
+        assert change.reasons == profile.errors
+    assert len({p.updated_at for p in profiles}) == 1
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
 )

@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -110,10 +110,16 @@ def lock_profile(profile: CustomerProfile, *, primary: bool = True) -> CustomerP
     With `primary`, the locked profile carries `approved_primary_id`: its
     account's approved primary, or None. Saving a draft does not need it.
     """
+    return _locking(primary).get(pk=profile.pk)
+
+
+@cache
+def _locking(primary: bool):
+    """lock_profile()'s read, built once (a draft's save pays for the rest)."""
     profiles = CustomerProfile.objects.select_related("account")
     if primary:
         profiles = profiles.with_approved_primary()
-    return profiles.select_for_update(of=("self",)).get(pk=profile.pk)
+    return profiles.select_for_update(of=("self",))
 
 
 @dataclass(frozen=True)

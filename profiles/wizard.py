@@ -13,6 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
@@ -56,6 +57,14 @@ STEP_ROWS = {
     "address": ["address"],
     "review": ["business_information", "address"],
 }
+# Steps whose answers a POST saves (documents go to storage, review submits).
+SAVED_WITH_THE_READ = {
+    "general",
+    "business",
+    "representatives",
+    "address",
+    "notifications",
+}
 # The rows of other tables each step reads, in the profile's query (see related).
 STEP_RELATIONS = {
     "representatives": ["representatives"],
@@ -65,10 +74,10 @@ STEP_RELATIONS = {
 
 
 @cache
-def step_profiles(step: str | None, relations: tuple[str, ...]):
+def step_profiles(step: str | None, relations: tuple[str, ...], locking: bool):
     """How a step reads its profile: with the one-to-one rows it shows and the
-    rows of `relations`, and on the review step the account's approved primary
-    (a subquery).
+    rows of `relations`, on the review step the account's approved primary (a
+    subquery), and with its row lock when `locking`.
 
     Built once per step: building the review step's read cost more than
     running it.
@@ -76,6 +85,8 @@ def step_profiles(step: str | None, relations: tuple[str, ...]):
     profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
     if step == STEP_NAMES[-1]:
         profiles = profiles.with_approved_primary()
+    if locking:
+        profiles = profiles.select_for_update(of=("self",))
     return with_rows(profiles, *relations)
 
 
@@ -111,13 +122,25 @@ class ProfileWizard(NamedUrlWizardView):
     template_name = "profiles/wizard.html"
 
     def dispatch(self, request, *args, **kwargs):
-        """Load the user's profile and refuse any request once it is locked."""
+        """Load the user's profile and refuse any request once it is locked.
+
+        Posting a step that saves answers reads the profile with its row lock,
+        in the transaction that saves them, so the save needs no second read.
+        """
+        step = kwargs.get("step")
+        self.locking = request.method == "POST" and step in SAVED_WITH_THE_READ
+        if self.locking:
+            with transaction.atomic():
+                return self.load_and_dispatch(request, *args, **kwargs)
+        return self.load_and_dispatch(request, *args, **kwargs)
+
+    def load_and_dispatch(self, request, *args, **kwargs):
         step = kwargs.get("step")
         step = step if step in STEP_NAMES else None
         relations = tuple(STEP_RELATIONS.get(step, ()))
         if step == STEP_NAMES[-1] and request.method != "GET":
             relations = ()  # posting the review step submits: nothing to show
-        profiles = step_profiles(step, relations)
+        profiles = step_profiles(step, relations, self.locking)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         attach_rows(self.profile, *relations)
         if not is_editable(self.profile):
@@ -198,7 +221,10 @@ class ProfileWizard(NamedUrlWizardView):
         if self.steps.current == self.steps.last:
             return {}
         self.profile = draft_save_step(
-            profile=self.profile, step=self.steps.current, data=form.cleaned_data
+            profile=self.profile,
+            step=self.steps.current,
+            data=form.cleaned_data,
+            locked=self.locking,
         )
         messages.success(self.request, self.saved_message())
         return {}

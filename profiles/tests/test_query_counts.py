@@ -19,6 +19,7 @@ from profiles.models import CustomerProfile
 from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.test_wizard import complete_profile, step_url, valid_data
+from profiles.wizard import SAVED_WITH_THE_READ
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,27 @@ def test_a_valid_step_post(
     assert_flat(
         django_assert_max_num_queries, account, other, post(first), post(second)
     )
+
+
+@pytest.mark.parametrize("step", sorted(SAVED_WITH_THE_READ))
+def test_saving_a_step_reads_the_profile_once_with_its_lock(
+    applicant_client, profiles, step
+):
+    first, _ = profiles
+    payload = {"wizard-current_step": step, **valid_data(step)}
+
+    with CaptureQueriesContext(connection) as captured:
+        response = applicant_client.post(step_url(first, step), payload)
+
+    assert response.status_code == 302
+    reads = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith('SELECT "profiles_customerprofile"')
+    ]
+    assert len(reads) == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in reads[0]
 
 
 def test_the_review_step_submit(

@@ -313,7 +313,7 @@ NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=120)
 NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=50)
 NOTIFICATION_DRAIN_SECONDS = env.float("NOTIFICATION_DRAIN_SECONDS", default=5.0)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# Status callbacks a worker sends at once from a batch of due deliveries.
+# Receivers (hosts) a worker calls at once from a batch; one host's go in order.
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=4)
 # Only for local development and tests: lets callbacks reach private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

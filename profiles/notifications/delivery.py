@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connections
@@ -37,12 +39,12 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
 def deliver_due(limit: int) -> int:
     """Send up to `limit` due deliveries, claimed together; return how many.
 
-    Status callbacks go out WEBHOOK_CONCURRENCY at a time (receivers order them
-    by `Sequence`). Failures are written at once, successes about MARK_EVERY at
-    a time (a worker killed mid-batch sends at most those again; receivers drop
-    a repeated webhook-id). A batch that runs long gives back what it has not
-    started before half the claim's lease is over, so no delivery is sent by
-    two workers.
+    Status callbacks go to WEBHOOK_CONCURRENCY hosts at a time, each host's in
+    order (see send_all). Failures are written at once, successes about
+    MARK_EVERY at a time (a worker killed mid-batch sends at most those again;
+    receivers drop a repeated webhook-id). A batch that runs long gives back
+    what it has not started before half the claim's lease is over, so no
+    delivery is sent by two workers.
     """
     batch = claim_due(limit)
     deadline = time.monotonic() + settings.NOTIFICATION_CLAIM_SECONDS / 2
@@ -92,24 +94,36 @@ def record(results, sent: list) -> list:
 
 
 def send_all(deliveries: list[NotificationDelivery], deadline: float):
-    """(delivery, outcome) for each, in order; the outcome is None for one not
-    started by `deadline` (time.monotonic()).
+    """(delivery, outcome) for each; the outcome is None for one not started
+    by `deadline` (time.monotonic()).
 
-    Callbacks go through the pool's threads as each frees up, emails one after
-    another. Sending a callback reads only what the claim loaded, so it needs
-    no database connection of its own in the pool's threads.
+    Callbacks to one host go one after another over its kept-alive connection,
+    in the order claimed (so a receiver gets them in `Sequence` order);
+    callbacks to different hosts go at the same time, WEBHOOK_CONCURRENCY
+    hosts at once, so a slow receiver holds up only its own. Emails go one
+    after another. Sending a callback reads only what the claim loaded, so the
+    pool's threads need no database connection.
     """
-    hooks = [d for d in deliveries if d.channel == Channel.WEBHOOK]
-    others = [d for d in deliveries if d.channel != Channel.WEBHOOK]
+    by_host, others = defaultdict(list), []
+    for delivery in deliveries:
+        if delivery.channel == Channel.WEBHOOK:
+            by_host[urlsplit(delivery.target).netloc].append(delivery)
+        else:
+            others.append(delivery)
 
     def attempt(delivery: NotificationDelivery) -> Outcome | None:
         return None if time.monotonic() > deadline else send(delivery)
 
-    if len(hooks) > 1:
-        yield from zip(hooks, _pool().map(_in_thread(attempt), hooks), strict=True)
+    def in_order(batch: list[NotificationDelivery]) -> list:
+        return [(delivery, attempt(delivery)) for delivery in batch]
+
+    if len(by_host) > 1:
+        for results in _pool().map(_in_thread(in_order), by_host.values()):
+            yield from results
     else:
-        yield from ((d, attempt(d)) for d in hooks)
-    yield from ((d, attempt(d)) for d in others)
+        for batch in by_host.values():
+            yield from in_order(batch)
+    yield from in_order(others)
 
 
 def send(delivery: NotificationDelivery) -> Outcome:
@@ -124,10 +138,10 @@ def send(delivery: NotificationDelivery) -> Outcome:
         return None, DeliveryError(repr(error), permanent=False)
 
 
-def _in_thread(attempt):
-    def run(delivery: NotificationDelivery):
+def _in_thread(function):
+    def run(argument):
         try:
-            return attempt(delivery)
+            return function(argument)
         finally:
             # Should a sender ever query, its thread's connection must not linger.
             connections.close_all()

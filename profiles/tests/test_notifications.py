@@ -774,31 +774,51 @@ def test_a_batch_that_runs_long_gives_back_what_it_did_not_start(
     account, receivers, settings
 ):
     settings.NOTIFICATION_CLAIM_SECONDS = 2
-    settings.WEBHOOK_CONCURRENCY = 2
     slow = receivers(Reply(200, delay=1.2))
     deliveries = pending_callbacks(account, slow.url, 5)
 
-    assert deliver_due(limit=5) == 2
+    # One host's callbacks go one after another: the second would start after
+    # half the lease (1 s), so it and the rest are given back.
+    assert deliver_due(limit=5) == 1
 
     rows_now = NotificationDelivery.objects.in_bulk([d.pk for d in deliveries])
-    sent, given_back = deliveries[:2], deliveries[2:]
+    sent, given_back = deliveries[:1], deliveries[1:]
     assert {rows_now[d.pk].state for d in sent} == {DeliveryState.DELIVERED}
     for delivery in given_back:
         row = rows_now[delivery.pk]
         assert (row.state, row.attempts) == (DeliveryState.PENDING, 0)
         assert row.next_attempt_at <= timezone.now()
-    assert len(slow.requests) == 2
+    assert len(slow.requests) == 1
     assert deliver_due(limit=1) == 1
 
 
-def test_a_batch_sends_its_callbacks_at_once(account, receivers, settings):
+def test_a_batch_calls_different_hosts_at_once_and_one_host_in_order(
+    account, receivers, settings
+):
     settings.WEBHOOK_CONCURRENCY = 4
-    slow = receivers(Reply(200, delay=0.5))
-    deliveries = pending_callbacks(account, slow.url, 4)
+    hosts = [receivers(Reply(200, delay=0.3)) for _ in range(3)]
+    deliveries = [
+        delivery
+        for _ in range(2)
+        for host in hosts
+        for delivery in pending_callbacks(account, host.url, 1)
+    ]
+    started = time.monotonic()
 
-    assert deliver_due(limit=4) == 4
+    assert deliver_due(limit=6) == 6
 
-    assert slow.most_in_flight > 1
+    # Three hosts at once, two callbacks each one after the other: about 0.6 s,
+    # where one at a time would take 1.8 s.
+    assert time.monotonic() - started < 1.5
+    for host in hosts:
+        assert host.most_in_flight == 1
+        sequences = [int(form(r)["Sequence"]) for r in host.requests]
+        bundles = [form(r)["BundleSid"] for r in host.requests]
+        assert len(bundles) == 2
+        expected = [
+            d.status_change.profile.sid for d in deliveries if d.target == host.url
+        ]
+        assert bundles == expected, sequences
     states = NotificationDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
     assert set(states.values_list("state", flat=True)) == {DeliveryState.DELIVERED}
 

@@ -61,7 +61,7 @@ def count_queries(fixture, applicant, reviewer) -> dict[str, int]:
 
 
 async def measure(
-    base_url: str, fixture, total: int, concurrency: int, rounds: int = 3
+    base_url: str, fixture, total: int, concurrency: int, rounds: int = 5
 ) -> dict:
     """Each page in `rounds` rounds, each round right after a baseline sample.
 

@@ -21,7 +21,8 @@ from bench.client import STEPS, Sample, form, new_client, percentile
 from bench.stack import ROOT, memory_kb, new_processes, reset_peak
 
 RESULTS = ROOT / "bench" / "results"
-PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "300"))
+PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "500"))
+PAGE_ROUNDS = int(os.environ.get("BENCH_PAGE_ROUNDS", "5"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 BURST = int(os.environ.get("BENCH_BURST", "1000"))
 LATENCY_ROUNDS = int(os.environ.get("BENCH_LATENCY_ROUNDS", "100"))
@@ -527,6 +528,7 @@ def main() -> None:
         "web": "gunicorn 2 workers x 4 threads",
         "worker": "celery, 1 process (prefork, concurrency 1)",
         "page_requests": PAGE_REQUESTS,
+        "page_rounds": PAGE_ROUNDS,
         "concurrency": CONCURRENCY,
         "tmp": str(tmp),
     }
@@ -543,7 +545,9 @@ def main() -> None:
         processes.start_all()
         log("pages")
         results["pages"] = asyncio.run(
-            measure(processes.base_url, fixture, PAGE_REQUESTS, CONCURRENCY)
+            measure(
+                processes.base_url, fixture, PAGE_REQUESTS, CONCURRENCY, PAGE_ROUNDS
+            )
         )
         log("uploads")
         results["upload"] = asyncio.run(measure_uploads(processes, fixture))

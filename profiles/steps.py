@@ -1,9 +1,15 @@
-"""The wizard's steps, in order, with the titles the applicant sees."""
+"""The wizard's steps, in order, with the titles the applicant sees and what
+each step reads."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .models import CustomerProfile
+from .reads import with_rows
 
 STEPS = (
     ("general", _("General information")),
@@ -36,3 +42,43 @@ def resume_step(profile) -> str:
     """The first step the applicant has not saved yet, else the review."""
     done = set(profile.completed_steps)
     return next((name for name in STEP_NAMES if name not in done), STEP_NAMES[-1])
+
+
+# The one-to-one rows each step reads, joined to the profile's own read.
+STEP_ROWS = {
+    "general": ["business_information"],
+    "business": ["business_information"],
+    "address": ["address"],
+    "review": ["business_information", "address"],
+}
+# Steps whose answers a POST saves (documents go to storage, review submits).
+SAVED_WITH_THE_READ = {
+    "general",
+    "business",
+    "representatives",
+    "address",
+    "notifications",
+}
+# The rows of other tables each step reads, in the profile's query (see reads).
+STEP_RELATIONS = {
+    "representatives": ["representatives"],
+    "documents": ["documents"],
+    "review": ["representatives", "documents"],
+}
+
+
+@cache
+def step_profiles(step: str | None, relations: tuple[str, ...], locking: bool):
+    """How a step reads its profile: with the one-to-one rows it shows and the
+    rows of `relations`, on the review step the account's approved primary (a
+    subquery), and with its row lock when `locking`.
+
+    Built once per step: building the review step's read cost more than
+    running it.
+    """
+    profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
+    if step == STEP_NAMES[-1]:
+        profiles = profiles.with_approved_primary()
+    if locking:
+        profiles = profiles.select_for_update(of=("self",))
+    return with_rows(profiles, *relations)

@@ -8,8 +8,6 @@ drafts in two tabs cannot mix.
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
@@ -36,9 +34,18 @@ from .lifecycle import (
     is_editable,
     profile_submit,
 )
-from .models import CustomerProfile
-from .reads import attach_rows, with_rows
-from .steps import STEP_NAMES, STEP_TITLES, STEPS, resume_step, step_url, step_urls
+from .reads import attach_rows
+from .steps import (
+    SAVED_WITH_THE_READ,
+    STEP_NAMES,
+    STEP_RELATIONS,
+    STEP_TITLES,
+    STEPS,
+    resume_step,
+    step_profiles,
+    step_url,
+    step_urls,
+)
 
 FORMS = {
     "general": forms.GeneralInformationForm,
@@ -50,44 +57,6 @@ FORMS = {
     "review": forms.ReviewForm,
 }
 REPRESENTATIVE_FIELDS = forms.RepresentativeForm._meta.fields
-# The one-to-one rows each step reads, joined to the profile's own read.
-STEP_ROWS = {
-    "general": ["business_information"],
-    "business": ["business_information"],
-    "address": ["address"],
-    "review": ["business_information", "address"],
-}
-# Steps whose answers a POST saves (documents go to storage, review submits).
-SAVED_WITH_THE_READ = {
-    "general",
-    "business",
-    "representatives",
-    "address",
-    "notifications",
-}
-# The rows of other tables each step reads, in the profile's query (see related).
-STEP_RELATIONS = {
-    "representatives": ["representatives"],
-    "documents": ["documents"],
-    "review": ["representatives", "documents"],
-}
-
-
-@cache
-def step_profiles(step: str | None, relations: tuple[str, ...], locking: bool):
-    """How a step reads its profile: with the one-to-one rows it shows and the
-    rows of `relations`, on the review step the account's approved primary (a
-    subquery), and with its row lock when `locking`.
-
-    Built once per step: building the review step's read cost more than
-    running it.
-    """
-    profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
-    if step == STEP_NAMES[-1]:
-        profiles = profiles.with_approved_primary()
-    if locking:
-        profiles = profiles.select_for_update(of=("self",))
-    return with_rows(profiles, *relations)
 
 
 class ProfileStorage(BaseStorage):

@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 
 from profiles.choices import Status
 from profiles.models import CustomerProfile
+from profiles.steps import SAVED_WITH_THE_READ
 from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.test_wizard import complete_profile, step_url, valid_data
-from profiles.wizard import SAVED_WITH_THE_READ
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,15 @@ representatives and documents) compiling took 0.9 ms and running it 0.5 ms.
 
 - `compiled()` turns such subqueries into SQL once per process; a read then
   passes that text as it is (`RawSQL`).
-- `with_rows()` and `attach_rows()` read a profile's own rows (representatives,
-  documents, ...) in the profile's query on PostgreSQL, one array of JSON
-  objects per relation (Django's `ArraySubquery` of `JSONObject`), instead of
-  a query per relation. The rows become model instances and go where
-  `prefetch_related()` puts them, so `profile.documents.all()` reads them
-  without a query. Other databases prefetch them.
+- `with_rows()` and `attach_rows()` read a profile's own rows (business
+  information, representatives, documents, ...) in the profile's query on
+  PostgreSQL: a JSON object for a one-to-one row, an array of them for the
+  others (Django's `JSONObject` in a `Subquery` or an `ArraySubquery`),
+  instead of a join or a query per relation. Compiled once, these cost less
+  to read than the same rows joined. The rows become model instances and go
+  where `select_related()` and `prefetch_related()` put them, so
+  `profile.documents.all()` reads them without a query. Other databases join
+  and prefetch them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
@@ -43,53 +46,70 @@ def compiled(model, **expressions) -> dict[str, RawSQL]:
 
 
 def with_rows(profiles: QuerySet, *relations: str) -> QuerySet:
-    """`profiles` reading the reverse foreign keys `relations` with each
-    profile; call `attach_rows()` on a profile read this way."""
+    """`profiles` reading the reverse relations `relations` with each profile:
+    one-to-one rows as one JSON object, others as an array of them. Call
+    `attach_rows()` on a profile read this way."""
     if connection.vendor != "postgresql":
-        return profiles.prefetch_related(*relations)
-    return profiles.annotate(**_row_arrays(profiles.model, relations))
+        meta = profiles.model._meta
+        alone = [name for name in relations if meta.get_field(name).one_to_one]
+        many = [name for name in relations if name not in alone]
+        return profiles.select_related(*alone).prefetch_related(*many)
+    return profiles.annotate(**_row_json(profiles.model, relations))
 
 
 @cache
-def _row_arrays(model, relations: tuple[str, ...]) -> dict[str, RawSQL]:
+def _row_json(model, relations: tuple[str, ...]) -> dict[str, RawSQL]:
     from django.contrib.postgres.expressions import ArraySubquery
 
-    arrays = {}
+    columns = {}
     for name in relations:
         relation = model._meta.get_field(name)
-        model_of_rows = relation.related_model
-        columns = {f.attname: f.attname for f in model_of_rows._meta.concrete_fields}
-        rows = model_of_rows._default_manager.filter(
+        rows_model = relation.related_model
+        rows = rows_model._default_manager.filter(
             **{relation.field.name: OuterRef("pk")}
-        ).order_by(*(model_of_rows._meta.ordering or ["pk"]))
-        arrays[_column(name)] = ArraySubquery(rows.values(json=JSONObject(**columns)))
-    return compiled(model, **arrays)
+        ).order_by(*(rows_model._meta.ordering or ["pk"]))
+        fields = {f.attname: f.attname for f in rows_model._meta.concrete_fields}
+        rows = rows.values(json=JSONObject(**fields))
+        columns[_column(name)] = (
+            Subquery(rows[:1]) if relation.one_to_one else ArraySubquery(rows)
+        )
+    return compiled(model, **columns)
 
 
 def attach_rows(profile, *relations: str) -> None:
-    """Put the rows read by `with_rows()` where `prefetch_related()` would."""
+    """Put the rows read by `with_rows()` where `select_related()` and
+    `prefetch_related()` would."""
     cache = profile.__dict__.setdefault("_prefetched_objects_cache", {})
     for name in relations:
-        data = profile.__dict__.pop(_column(name), None)
-        if data is None or name in cache:
-            continue  # prefetched (other databases), or attached already
+        data = profile.__dict__.pop(_column(name), NOT_READ)
+        if data is NOT_READ:
+            continue  # read by select_related or prefetched (other databases)
         relation = type(profile)._meta.get_field(name)
-        fields = relation.related_model._meta.concrete_fields
-        attnames = [field.attname for field in fields]
-        instances = [
-            relation.related_model.from_db(
-                profile._state.db,
-                attnames,
-                [field.to_python(row[field.attname]) for field in fields],
-            )
-            for row in data
-        ]
-        for instance in instances:
-            # Each row's own profile is this one, as prefetching would set it.
-            relation.field.set_cached_value(instance, profile)
+        if relation.one_to_one:
+            row = _instance(relation, profile, data) if data is not None else None
+            relation.set_cached_value(profile, row)
+            continue
         rows = getattr(profile, name).all()
-        rows._result_cache, rows._prefetch_done = instances, True
+        rows._result_cache = [_instance(relation, profile, item) for item in data]
+        rows._prefetch_done = True
         cache[name] = rows
+
+
+def _instance(relation, profile, data: dict):
+    """A row of `relation` from its JSON object, its profile set to `profile`."""
+    model = relation.related_model
+    fields = model._meta.concrete_fields
+    row = model.from_db(
+        profile._state.db,
+        [field.attname for field in fields],
+        [field.to_python(data[field.attname]) for field in fields],
+    )
+    # Its own profile is this one, as select_related or prefetching would set it.
+    relation.field.set_cached_value(row, profile)
+    return row
+
+
+NOT_READ = object()
 
 
 def _column(name: str) -> str:

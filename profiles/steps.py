@@ -44,7 +44,7 @@ def resume_step(profile) -> str:
     return next((name for name in STEP_NAMES if name not in done), STEP_NAMES[-1])
 
 
-# The one-to-one rows each step reads, joined to the profile's own read.
+# The one-to-one rows each step shows, read with the profile (see reads).
 STEP_ROWS = {
     "general": ["business_information"],
     "business": ["business_information"],
@@ -67,16 +67,23 @@ STEP_RELATIONS = {
 }
 
 
+def step_reads(step: str | None, *, posting: bool) -> tuple[str, ...]:
+    """The relations a step reads with its profile: the one-to-one rows it
+    shows, and the other rows (none when posting the review step: it submits)."""
+    rows = () if posting and step == STEP_NAMES[-1] else STEP_RELATIONS.get(step, ())
+    return (*STEP_ROWS.get(step, ()), *rows)
+
+
 @cache
 def step_profiles(step: str | None, relations: tuple[str, ...], locking: bool):
-    """How a step reads its profile: with the one-to-one rows it shows and the
-    rows of `relations`, on the review step the account's approved primary (a
-    subquery), and with its row lock when `locking`.
+    """How a step reads its profile: with `relations` (see reads.with_rows), on
+    the review step the account's approved primary (a subquery), and with its
+    row lock when `locking`.
 
     Built once per step: building the review step's read cost more than
     running it.
     """
-    profiles = CustomerProfile.objects.select_related(*STEP_ROWS.get(step, ()))
+    profiles = CustomerProfile.objects.all()
     if step == STEP_NAMES[-1]:
         profiles = profiles.with_approved_primary()
     if locking:

@@ -179,15 +179,20 @@ def profile_create(request):
     return redirect("profiles:step", sid=profile.sid, step=resume_step(profile))
 
 
-DETAIL_RELATIONS = ("representatives", "documents", "evaluations")
+DETAIL_RELATIONS = (
+    "business_information",
+    "address",
+    "representatives",
+    "documents",
+    "evaluations",
+)
 
 
 @cache
 def detail_profiles():
-    """How the profile page reads a profile (built once): with its one-to-one
-    answers, and its representatives, documents and evaluations."""
-    profiles = CustomerProfile.objects.select_related("business_information", "address")
-    return with_rows(profiles, *DETAIL_RELATIONS)
+    """How the profile page reads a profile (built once): with its answers and
+    its evaluations (see reads.with_rows)."""
+    return with_rows(CustomerProfile.objects.all(), *DETAIL_RELATIONS)
 
 
 def profile_detail(request, sid):

@@ -38,11 +38,11 @@ from .reads import attach_rows
 from .steps import (
     SAVED_WITH_THE_READ,
     STEP_NAMES,
-    STEP_RELATIONS,
     STEP_TITLES,
     STEPS,
     resume_step,
     step_profiles,
+    step_reads,
     step_url,
     step_urls,
 )
@@ -106,9 +106,7 @@ class ProfileWizard(NamedUrlWizardView):
     def load_and_dispatch(self, request, *args, **kwargs):
         step = kwargs.get("step")
         step = step if step in STEP_NAMES else None
-        relations = tuple(STEP_RELATIONS.get(step, ()))
-        if step == STEP_NAMES[-1] and request.method != "GET":
-            relations = ()  # posting the review step submits: nothing to show
+        relations = step_reads(step, posting=request.method != "GET")
         profiles = step_profiles(step, relations, self.locking)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         attach_rows(self.profile, *relations)

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from profiles.choices import ProfileKind, Status
-from profiles.models import CustomerProfile, Evaluation
+from profiles.models import BusinessInformation, CustomerProfile, Evaluation
 from profiles.reads import attach_rows, compiled, with_rows
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.test_wizard import complete_profile
@@ -91,6 +91,40 @@ def test_attaching_twice_keeps_the_rows(profile):
     attach_rows(read, "representatives")
 
     assert [rep.first_name for rep in read.representatives.all()] == ["Ada", "Grace"]
+
+
+ONE_TO_ONE = ("business_information", "address")
+
+
+def test_one_to_one_rows_read_with_the_profile_are_its_rows(
+    profile, django_assert_num_queries
+):
+    stored = CustomerProfile.objects.select_related(*ONE_TO_ONE).get(pk=profile.pk)
+    with django_assert_num_queries(1):
+        read = with_rows(CustomerProfile.objects.all(), *ONE_TO_ONE).get(pk=profile.pk)
+
+    with django_assert_num_queries(0):
+        attach_rows(read, *ONE_TO_ONE)
+        for name in ONE_TO_ONE:
+            assert values(getattr(read, name)) == values(getattr(stored, name))
+            assert getattr(read, name).profile is read
+        assert read.address.iso_country.name == stored.address.iso_country.name
+        regions = read.business_information.business_regions_of_operation
+    assert regions == stored.business_information.business_regions_of_operation
+    assert isinstance(regions, list) and regions
+
+
+def test_a_missing_one_to_one_row_reads_as_missing(account, django_assert_num_queries):
+    bare = CustomerProfile.objects.create(
+        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "2" * 32
+    )
+    read = with_rows(CustomerProfile.objects.all(), *ONE_TO_ONE).get(pk=bare.pk)
+
+    with django_assert_num_queries(0):
+        attach_rows(read, *ONE_TO_ONE)
+        assert getattr(read, "address", None) is None
+        with pytest.raises(BusinessInformation.DoesNotExist):
+            read.business_information  # noqa: B018
 
 
 def uncompiled_primary():

@@ -42,7 +42,8 @@ def send_callback(delivery: NotificationDelivery) -> int:
     except UnsafeTarget as error:
         raise DeliveryError(str(error), permanent=True) from None
     params = callback_params(delivery.status_change)
-    response = _post(url, params, _headers(delivery, url, params))
+    body = urlencode(params)
+    response = _post(url, body, _headers(delivery, url, params, body))
     code = response.status_code
     if 200 <= code < 300:
         return code
@@ -51,9 +52,9 @@ def send_callback(delivery: NotificationDelivery) -> int:
     raise DeliveryError(f"HTTP {code}", permanent=not retry, status_code=code)
 
 
-def _headers(delivery: NotificationDelivery, url: str, params: dict) -> dict:
+def _headers(delivery: NotificationDelivery, url: str, params: dict, body: str):
+    """The callback's headers: both signatures of `params`, sent as `body`."""
     secret = delivery.status_change.profile.account.webhook_secret
-    body = urlencode(params)
     return {
         "Content-Type": "application/x-www-form-urlencoded",
         "User-Agent": USER_AGENT,
@@ -75,11 +76,11 @@ def _session() -> requests.Session:
     return _local.session
 
 
-def _post(url: str, params: dict, headers: dict) -> requests.Response:
+def _post(url: str, body: str, headers: dict) -> requests.Response:
     try:
         return _session().post(
             url,
-            data=urlencode(params),
+            data=body,
             headers=headers,
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             allow_redirects=False,

@@ -72,17 +72,6 @@ def test_a_profiles_rows_read_with_it_are_its_rows_in_the_database(
     assert created == profile.evaluations.get().created_at
 
 
-def test_a_profile_without_rows_reads_empty_lists(account, django_assert_num_queries):
-    bare = CustomerProfile.objects.create(
-        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "1" * 32
-    )
-    read = with_rows(CustomerProfile.objects.all(), *RELATIONS).get(pk=bare.pk)
-
-    with django_assert_num_queries(0):
-        attach_rows(read, *RELATIONS)
-        assert rows_of(read) == {name: [] for name in RELATIONS}
-
-
 def test_attaching_twice_keeps_the_rows(profile):
     read = with_rows(CustomerProfile.objects.all(), "representatives").get(
         pk=profile.pk
@@ -114,14 +103,18 @@ def test_one_to_one_rows_read_with_the_profile_are_its_rows(
     assert isinstance(regions, list) and regions
 
 
-def test_a_missing_one_to_one_row_reads_as_missing(account, django_assert_num_queries):
+def test_a_profile_without_rows_reads_none_and_empty_lists(
+    account, django_assert_num_queries
+):
     bare = CustomerProfile.objects.create(
-        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "2" * 32
+        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "1" * 32
     )
-    read = with_rows(CustomerProfile.objects.all(), *ONE_TO_ONE).get(pk=bare.pk)
+    everything = (*ONE_TO_ONE, *RELATIONS)
+    read = with_rows(CustomerProfile.objects.all(), *everything).get(pk=bare.pk)
 
     with django_assert_num_queries(0):
-        attach_rows(read, *ONE_TO_ONE)
+        attach_rows(read, *everything)
+        assert rows_of(read) == {name: [] for name in RELATIONS}
         assert getattr(read, "address", None) is None
         with pytest.raises(BusinessInformation.DoesNotExist):
             read.business_information  # noqa: B018

@@ -109,6 +109,58 @@ def _instance(relation, profile, data: dict):
     return row
 
 
+def with_history(profiles: QuerySet) -> QuerySet:
+    """`profiles` reading their status changes, with who made each, in the same
+    query on PostgreSQL; `history_of()` returns them."""
+    if connection.vendor != "postgresql":
+        return profiles
+    return profiles.annotate(**_history_array())
+
+
+@cache
+def _history_array() -> dict[str, RawSQL]:
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    from .models import CustomerProfile, StatusChange
+
+    changes = StatusChange.objects.filter(profile=OuterRef("pk")).order_by(
+        *StatusChange._meta.ordering
+    )
+    row = JSONObject(
+        **{name: name for name in HISTORY_FIELDS},
+        actor_email="actor__email",
+        actor_username="actor__username",
+    )
+    return compiled(CustomerProfile, _history=ArraySubquery(changes.values(json=row)))
+
+
+def history_of(profile) -> list:
+    """The profile's status changes, oldest first, each with its actor's email
+    and username (read by `with_history()`, else queried)."""
+    data = profile.__dict__.pop("_history", NOT_READ)
+    if data is NOT_READ:
+        return list(profile.status_changes.select_related("actor"))
+    return [_change(profile, row) for row in data]
+
+
+def _change(profile, row: dict):
+    from django.contrib.auth import get_user_model
+
+    from .models import StatusChange
+
+    meta = StatusChange._meta
+    change = StatusChange(
+        profile=profile,
+        **{name: meta.get_field(name).to_python(row[name]) for name in HISTORY_FIELDS},
+    )
+    if row["actor_id"] is not None:
+        change.actor = get_user_model()(
+            pk=row["actor_id"], email=row["actor_email"], username=row["actor_username"]
+        )
+    return change
+
+
+HISTORY_FIELDS = ("id", "from_status", "to_status", "actor_id", "created_at")
 NOT_READ = object()
 
 

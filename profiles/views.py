@@ -34,7 +34,7 @@ from .lifecycle import (
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
-from .reads import attach_rows, compiled, with_rows
+from .reads import attach_rows, compiled, history_of, with_history, with_rows
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -190,9 +190,9 @@ DETAIL_RELATIONS = (
 
 @cache
 def detail_profiles():
-    """How the profile page reads a profile (built once): with its answers and
-    its evaluations (see reads.with_rows)."""
-    return with_rows(CustomerProfile.objects.all(), *DETAIL_RELATIONS)
+    """How the profile page reads a profile (built once): with its answers, its
+    evaluations and its history (see reads)."""
+    return with_history(with_rows(CustomerProfile.objects.all(), *DETAIL_RELATIONS))
 
 
 def profile_detail(request, sid):
@@ -207,7 +207,7 @@ def profile_detail(request, sid):
         "profile": profile,
         "editable": is_editable(profile),
         "resume_title": STEP_TITLES[resume_step(profile)],
-        "history": profile.status_changes.select_related("actor"),
+        "history": history_of(profile),
         "business_information": getattr(profile, "business_information", None),
         "address": getattr(profile, "address", None),
         "representatives": profile.representatives.all(),

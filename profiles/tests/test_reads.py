@@ -10,9 +10,14 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from profiles.choices import ProfileKind, Status
+from profiles.lifecycle import profile_submit, transition
 from profiles.models import BusinessInformation, CustomerProfile, Evaluation
-from profiles.reads import attach_rows, compiled, with_rows
-from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
+from profiles.reads import attach_rows, compiled, history_of, with_history, with_rows
+from profiles.tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PrimaryProfileFactory,
+)
 from profiles.tests.test_wizard import complete_profile
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +123,31 @@ def test_a_profile_without_rows_reads_none_and_empty_lists(
         assert getattr(read, "address", None) is None
         with pytest.raises(BusinessInformation.DoesNotExist):
             read.business_information  # noqa: B018
+
+
+def test_the_history_read_with_the_profile_is_its_history(
+    account, django_assert_num_queries
+):
+    applicant = MembershipFactory(account=account).user
+    submitted = profile_submit(profile=complete_profile(account), actor=applicant)
+    transition(submitted, Status.IN_REVIEW)
+    stored = [
+        (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
+        for c in submitted.status_changes.select_related("actor")
+    ]
+    read = with_history(CustomerProfile.objects.all()).get(pk=submitted.pk)
+
+    # In the profile's own query on PostgreSQL, one query of its own elsewhere.
+    queries = 0 if connection.vendor == "postgresql" else 1
+    with django_assert_num_queries(queries):
+        history = history_of(read)
+        got = [
+            (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
+            for c in history
+        ]
+    assert got == stored
+    assert [c.actor is None for c in history] == [False, True]
+    assert history[0].actor.username == applicant.username
 
 
 def uncompiled_primary():

@@ -8,7 +8,6 @@ from functools import cache
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,7 +33,7 @@ from .lifecycle import (
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
-from .reads import attach_rows, compiled, history_of, with_history, with_rows
+from .reads import attach_rows, history_of, with_history, with_rows
 from .steps import STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -58,7 +57,7 @@ def profile_list(request):
     page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if rows:
-        has_primary = rows[0][-1]
+        has_primary = rows[0][-1] is not None
     else:
         has_primary = account is not None and has_approved_primary(account)
     context = {
@@ -78,18 +77,13 @@ def list_query():
     in one order from page to page.
 
     Tuples: building 50 profiles cost more than reading them. Each row also
-    says whether its account has an approved primary (a subquery compiled
-    once), which saves the page a query.
+    carries its account's approved primary, which saves the page a query.
     """
-    primary = CustomerProfile.objects.approved_primaries().filter(
-        account=OuterRef("account")
-    )
-    has_primary = compiled(CustomerProfile, account_has_primary=Exists(primary))
     return (
-        CustomerProfile.objects.annotate(**has_primary)
+        CustomerProfile.objects.with_approved_primary()
         .order_by("-updated_at", "-pk")
         .values_list(
-            "sid", "friendly_name", "status", "updated_at", "account_has_primary"
+            "sid", "friendly_name", "status", "updated_at", "approved_primary_id"
         )
     )
 
@@ -120,7 +114,7 @@ def list_rows(profiles) -> list[ListRow]:
     zone = get_current_timezone()
     shown_as = date_formatter(get_format("DATETIME_FORMAT"))
     rows = []
-    for sid, friendly_name, status, updated_at, _has_primary in profiles:
+    for sid, friendly_name, status, updated_at, _primary in profiles:
         updated = updated_at.astimezone(zone)
         rows.append(
             ListRow(

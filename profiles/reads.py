@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -64,16 +65,21 @@ def _row_json(model, relations: tuple[str, ...]) -> dict[str, RawSQL]:
     columns = {}
     for name in relations:
         relation = model._meta.get_field(name)
-        rows_model = relation.related_model
-        rows = rows_model._default_manager.filter(
-            **{relation.field.name: OuterRef("pk")}
-        ).order_by(*(rows_model._meta.ordering or ["pk"]))
-        fields = {f.attname: f.attname for f in rows_model._meta.concrete_fields}
-        rows = rows.values(json=JSONObject(**fields))
+        rows = _rows_as_json(relation)
         columns[_column(name)] = (
             Subquery(rows[:1]) if relation.one_to_one else ArraySubquery(rows)
         )
     return compiled(model, **columns)
+
+
+def _rows_as_json(relation, **more):
+    """The rows of a reverse relation of the outer row, in their order, each as
+    one JSON object of its columns (and of `more`)."""
+    model = relation.related_model
+    rows = model._default_manager.filter(**{relation.field.name: OuterRef("pk")})
+    rows = rows.order_by(*(model._meta.ordering or ["pk"]))
+    fields = {f.attname: f.attname for f in model._meta.concrete_fields}
+    return rows.values(json=JSONObject(**fields, **more))
 
 
 def attach_rows(profile, *relations: str) -> None:
@@ -114,53 +120,42 @@ def with_history(profiles: QuerySet) -> QuerySet:
     query on PostgreSQL; `history_of()` returns them."""
     if connection.vendor != "postgresql":
         return profiles
-    return profiles.annotate(**_history_array())
+    return profiles.annotate(**_history_array(profiles.model))
 
 
 @cache
-def _history_array() -> dict[str, RawSQL]:
+def _history_array(model) -> dict[str, RawSQL]:
     from django.contrib.postgres.expressions import ArraySubquery
 
-    from .models import CustomerProfile, StatusChange
-
-    changes = StatusChange.objects.filter(profile=OuterRef("pk")).order_by(
-        *StatusChange._meta.ordering
-    )
-    row = JSONObject(
-        **{name: name for name in HISTORY_FIELDS},
+    changes = _rows_as_json(
+        model._meta.get_field(HISTORY),
         actor_email="actor__email",
         actor_username="actor__username",
     )
-    return compiled(CustomerProfile, _history=ArraySubquery(changes.values(json=row)))
+    return compiled(model, **{_column(HISTORY): ArraySubquery(changes)})
 
 
 def history_of(profile) -> list:
     """The profile's status changes, oldest first, each with its actor's email
     and username (read by `with_history()`, else queried)."""
-    data = profile.__dict__.pop("_history", NOT_READ)
+    data = profile.__dict__.pop(_column(HISTORY), NOT_READ)
     if data is NOT_READ:
-        return list(profile.status_changes.select_related("actor"))
-    return [_change(profile, row) for row in data]
+        return list(getattr(profile, HISTORY).select_related("actor"))
+    relation = type(profile)._meta.get_field(HISTORY)
+    changes = []
+    for row in data:
+        change = _instance(relation, profile, row)
+        if change.actor_id is not None:
+            change.actor = get_user_model()(
+                pk=change.actor_id,
+                email=row["actor_email"],
+                username=row["actor_username"],
+            )
+        changes.append(change)
+    return changes
 
 
-def _change(profile, row: dict):
-    from django.contrib.auth import get_user_model
-
-    from .models import StatusChange
-
-    meta = StatusChange._meta
-    change = StatusChange(
-        profile=profile,
-        **{name: meta.get_field(name).to_python(row[name]) for name in HISTORY_FIELDS},
-    )
-    if row["actor_id"] is not None:
-        change.actor = get_user_model()(
-            pk=row["actor_id"], email=row["actor_email"], username=row["actor_username"]
-        )
-    return change
-
-
-HISTORY_FIELDS = ("id", "from_status", "to_status", "actor_id", "created_at")
+HISTORY = "status_changes"
 NOT_READ = object()
 
 

@@ -39,15 +39,15 @@ def draft_create(*, account: Account) -> CustomerProfile:
 
 
 def draft_save_step(
-    *, profile: CustomerProfile, step: str, data, locked: bool = False
+    *, profile: CustomerProfile, step: str, data, already_locked: bool = False
 ) -> CustomerProfile:
     """Save one wizard step's cleaned data into the profile's rows.
 
-    `locked`: the caller read `profile` with its row lock, in the transaction
-    it is in; otherwise the profile is read again with the lock.
+    `already_locked`: the caller read `profile` with its row lock, in the
+    transaction it is in; otherwise the profile is read again with the lock.
     """
-    with transaction.atomic(savepoint=not locked):
-        locked = profile if locked else lock_profile(profile, primary=False)
+    with transaction.atomic(savepoint=not already_locked):
+        locked = profile if already_locked else lock_profile(profile, primary=False)
         ensure_editable(locked)
         STEP_WRITERS[step](locked, data)
         if step not in locked.completed_steps:

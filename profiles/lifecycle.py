@@ -183,12 +183,17 @@ def _write_columns(profiles: list[CustomerProfile], names: list[str]) -> None:
     largest = max(alike.values(), key=len)
     in_largest = {id(profile) for profile in largest}
     others = [profile for profile in profiles if id(profile) not in in_largest]
-    for group in (largest, others) if len(others) == 1 else (largest,):
-        values = {attname: getattr(group[0], attname) for attname in attnames}
-        ids = [profile.pk for profile in group]
-        CustomerProfile.objects.filter(pk__in=ids).update(**values)
-    if len(others) > 1:
+    _update_alike(largest, attnames)
+    if len(others) == 1:
+        _update_alike(others, attnames)
+    elif others:
         CustomerProfile.objects.bulk_update(others, names)
+
+
+def _update_alike(profiles: list[CustomerProfile], attnames: list[str]) -> None:
+    """One UPDATE writing the first profile's `attnames` values to all of them."""
+    values = {attname: getattr(profiles[0], attname) for attname in attnames}
+    CustomerProfile.objects.filter(pk__in=[p.pk for p in profiles]).update(**values)
 
 
 def _ensure_allowed(profile: CustomerProfile, to_status: str) -> None:

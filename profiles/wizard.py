@@ -191,7 +191,7 @@ class ProfileWizard(NamedUrlWizardView):
             profile=self.profile,
             step=self.steps.current,
             data=form.cleaned_data,
-            locked=self.locking,
+            already_locked=self.locking,
         )
         messages.success(self.request, self.saved_message())
         return {}

@@ -34,13 +34,10 @@ class Verdict:
 
 
 def judge_requirement(
-    requirement: Requirement, submission: Submission, names: dict | None = None
+    requirement: Requirement, submission: Submission, names: dict
 ) -> dict:
-    """One entry of Trust Hub's results[] for `requirement`.
-
-    `names` are the friendly names in the active language (friendly_names()).
-    """
-    names = names if names is not None else friendly_names(get_language())
+    """One entry of Trust Hub's results[] for `requirement`; `names` are the
+    friendly names in the active language (friendly_names())."""
     findings = list(requirement.check(submission))
     entity_missing = any(f.object_field is None for f in findings)
     invalid = {}

@@ -91,16 +91,13 @@ def claim(delivery_id: int) -> NotificationDelivery | None:
 
 
 def claim_due(limit: int) -> list[NotificationDelivery]:
-    """Take up to `limit` due deliveries nobody holds, the longest waiting first."""
-    return _claim(lambda due: due.order_by("next_attempt_at")[:limit])
-
-
-def _claim(pick) -> list[NotificationDelivery]:
-    """Claim the deliveries `pick` chooses among the due ones, for one attempt."""
+    """Take up to `limit` due deliveries nobody holds, the longest waiting first,
+    for one attempt each."""
     now = timezone.now()
     lease = lease_from(now)
+    due = _claimable().filter(next_attempt_at__lte=now).order_by("next_attempt_at")
     with transaction.atomic():
-        claimed = list(pick(_claimable().filter(next_attempt_at__lte=now)))
+        claimed = list(due[:limit])
         NotificationDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
             attempts=F("attempts") + 1, next_attempt_at=lease
         )

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from celery import Celery, signals
 
 # Connects the receivers that carry request ids into tasks.
 from . import logging as portal_logging  # noqa: F401
+from .broker import register_filesystem_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+register_filesystem_transport()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@app.on_after_configure.connect
-def make_broker_folders(sender, **kwargs):
-    """kombu's filesystem transport does not create its own folders."""
-    options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "control_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 @signals.task_prerun.connect

@@ -235,7 +235,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 
 # --- Celery -----------------------------------------------------------------------
 
-# With no broker configured, kombu's filesystem transport needs no server.
+# With no broker configured, messages are files under var/broker: no server. The
+# transport is kombu's filesystem one with atomic writes (portal/broker.py).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = Path(
     env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "broker"))

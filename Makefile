@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test stress lint format migrate seed clean bench
+.PHONY: run test stress soak lint format migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,15 @@ var:
 	mkdir -p var
 
 ## run: web + Celery worker + beat on the embedded default (SQLite, filesystem
-## broker, files on disk) at http://127.0.0.1:8000
+## broker, files on disk) at http://$(HOST):$(PORT), each restarted if it exits
 run: export DJANGO_DEBUG ?= true
 run: export WEBHOOK_ALLOW_PRIVATE_TARGETS ?= true
+# Links in emails point at the server make run starts.
+run: export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 ## test: lint, then the whole suite (SQLite unless DATABASE_URL is set)
 test: $(VENV)/.dev lint node_modules/axe-core/axe.min.js
@@ -61,6 +63,13 @@ stress: $(VENV)/.dev | var
 		--count=$(STRESS_COUNT) --junitxml=$(STRESS_DIR)/junit.xml $(PYTEST_ARGS)
 	$(BIN)/python -m profiles.tests.stress_report $(STRESS_DIR)/outcomes.jsonl \
 		$(STRESS_DIR)/junit.xml
+
+## soak: make run's processes under a steady load of submissions and decisions for
+## SOAK_MINUTES (30), then a report of restarts, lost messages, stranded profiles,
+## unsent deliveries and server errors (see docs/reliability.md)
+SOAK_MINUTES ?= 30
+soak: $(VENV)/.dev
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from celery import signals
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+tasks_logger = logging.getLogger("portal.tasks")
 
 # The Celery message header that carries the id.
 TASK_HEADER = "portal_request_id"
@@ -66,6 +67,13 @@ def send_request_id(headers=None, **kwargs) -> None:
     current = request_id.get()
     if current and headers is not None:
         headers.setdefault(TASK_HEADER, current)
+
+
+@signals.after_task_publish.connect
+def log_sent_task(sender=None, headers=None, **kwargs) -> None:
+    """A line per task sent, to match the worker's "Task ...[id] received"."""
+    task_id = (headers or {}).get("id")
+    tasks_logger.info("Task %s[%s] sent", sender, task_id)
 
 
 @signals.task_prerun.connect

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -119,6 +120,97 @@ def test_every_message_sent_at_once_is_received_exactly_once(tmp_path):
     assert set(received.values()) == {1}
     assert not any((tmp_path / "staging").iterdir())
     assert not any((tmp_path / "claimed").iterdir())
+
+
+def take_without_acknowledging(folder: Path, done) -> None:
+    """A consumer process that takes one message and dies before its ack."""
+    with connect(broker.Transport, folder) as connection:
+        queue = connection.SimpleQueue("kept")
+        queue.get(timeout=3)
+        done.set()
+        os._exit(0)
+
+
+def test_a_message_taken_by_a_consumer_that_died_is_received_again(tmp_path, caplog):
+    with connect(broker.Transport, tmp_path) as connection:
+        queue = connection.SimpleQueue("kept")
+        queue.put({"id": "taken"})
+        context = multiprocessing.get_context("fork")
+        done = context.Event()
+        consumer = context.Process(
+            target=take_without_acknowledging, args=(tmp_path, done)
+        )
+        consumer.start()
+        consumer.join(30)
+        assert done.is_set()
+        # The dead consumer's claim holds it; nothing is in the queue itself.
+        assert not list((tmp_path / "queue").glob("*.msg"))
+
+        with caplog.at_level(logging.WARNING, logger="portal.broker"):
+            message = queue.get(timeout=3)
+        message.ack()
+        queue.close()
+
+    assert message.payload == {"id": "taken"}
+    assert "Put 1 message(s)" in caplog.text
+    assert not any((tmp_path / "claimed").iterdir())
+
+
+def test_a_message_stays_claimed_until_acknowledged(tmp_path):
+    with connect(broker.Transport, tmp_path) as connection:
+        queue = connection.SimpleQueue("acked")
+        queue.put({"id": "one"})
+        message = queue.get(timeout=3)
+        assert len(list((tmp_path / "claimed").glob("*/*.msg"))) == 1
+
+        message.ack()
+
+        assert not list((tmp_path / "claimed").glob("*/*.msg"))
+        queue.close()
+
+
+def test_a_live_consumers_claims_are_left_alone(tmp_path):
+    with connect(broker.Transport, tmp_path) as first:
+        queue = first.SimpleQueue("live")
+        queue.put({"id": "one"})
+        message = queue.get(timeout=3)
+        # Another process reads the same queue while the first one still holds
+        # the message; its lock says it is alive.
+        context = multiprocessing.get_context("fork")
+        found = context.Queue()
+        other = context.Process(target=look_for_messages, args=(tmp_path, found))
+        other.start()
+        other.join(30)
+
+        assert found.get(timeout=5) == "empty"
+        message.ack()
+        queue.close()
+
+
+def look_for_messages(folder: Path, found) -> None:
+    with connect(broker.Transport, folder) as connection:
+        queue = connection.SimpleQueue("live")
+        try:
+            queue.get(timeout=1)
+            found.put("received")
+        except queue.Empty:
+            found.put("empty")
+
+
+def test_a_rejected_message_goes_back_to_the_queue_once(tmp_path):
+    with connect(broker.Transport, tmp_path) as connection:
+        queue = connection.SimpleQueue("rejected")
+        queue.put({"id": "one"})
+        queue.get(timeout=3).requeue()
+
+        again = queue.get(timeout=3)
+        again.ack()
+        with pytest.raises(queue.Empty):
+            queue.get(timeout=0.5)
+        queue.close()
+
+    assert again.payload == {"id": "one"}
+    assert not list((tmp_path / "claimed").glob("*/*.msg"))
 
 
 def test_an_undecodable_message_is_set_aside_and_the_next_one_received(

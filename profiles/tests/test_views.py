@@ -528,6 +528,50 @@ def test_seed_demo_is_idempotent(db, debug):
     assert first["User"] == 2
 
 
+def test_seeding_again_keeps_a_changed_password_and_the_session(db, debug):
+    seed()
+    applicant = get_user_model().objects.get(username="applicant@example.com")
+    applicant.set_password("chosen-by-me-42")
+    applicant.save()
+    client = Client()
+    client.force_login(applicant)
+
+    seed()
+
+    applicant.refresh_from_db()
+    assert applicant.check_password("chosen-by-me-42")
+    assert client.get("/profiles/").status_code == 200
+
+
+def test_seeding_again_keeps_the_demo_logins_signed_in(db, debug):
+    seed()
+    client = Client()
+    signed_in = client.post(
+        "/accounts/login/",
+        {
+            "username": "applicant@example.com",
+            "password": django_settings.DEMO_PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302
+
+    seed()
+
+    assert client.get("/profiles/").status_code == 200
+
+
+def test_seed_demo_resets_the_passwords_when_asked(db, debug):
+    seed()
+    reviewer = get_user_model().objects.get(username="reviewer@example.com")
+    reviewer.set_password("chosen-by-me-42")
+    reviewer.save()
+
+    seed("--reset-passwords")
+
+    reviewer.refresh_from_db()
+    assert reviewer.check_password(django_settings.DEMO_PASSWORD)
+
+
 def test_the_seeded_applicant_can_add_a_secondary_profile(db, debug):
     seed()
     client = Client()

@@ -1,4 +1,8 @@
-"""Create the demo account, its approved primary profile and two logins."""
+"""Create the demo account, its approved primary profile and two logins.
+
+Run at every `make run`: it creates what is missing and changes no existing
+password (a new hash would sign everyone out), unless --reset-passwords.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even with DEBUG off (demo passwords on a real server).",
         )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Set the demo logins' passwords to DEMO_PASSWORD again "
+            "(signs them out everywhere).",
+        )
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(
+        self, *args, force: bool = False, reset_passwords: bool = False, **options
+    ):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: refusing to create demo logins. Use --force to "
@@ -35,16 +47,17 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             account = self.seed_account()
-            self.seed_user(APPLICANT_EMAIL, account=account)
-            reviewer = self.seed_user(REVIEWER_EMAIL, staff=True)
+            self.seed_user(APPLICANT_EMAIL, account=account, reset=reset_passwords)
+            reviewer = self.seed_user(REVIEWER_EMAIL, staff=True, reset=reset_passwords)
             reviewer.groups.add(self.seed_reviewers_group())
-        password = settings.DEMO_PASSWORD
         self.stdout.write(
             self.style.SUCCESS(f"Demo account: {account.name} ({account.sid})")
         )
-        self.stdout.write(f"  applicant: {APPLICANT_EMAIL} / {password}")
+        self.stdout.write(f"  applicant: {APPLICANT_EMAIL}")
+        self.stdout.write(f"  reviewer:  {REVIEWER_EMAIL}  (admin: /admin/)")
         self.stdout.write(
-            f"  reviewer:  {REVIEWER_EMAIL} / {password}  (admin: /admin/)"
+            f"  password:  {settings.DEMO_PASSWORD} when created; "
+            "--reset-passwords sets it again"
         )
 
     def seed_account(self) -> Account:
@@ -71,16 +84,16 @@ class Command(BaseCommand):
             )
         return account
 
-    def seed_user(self, email: str, *, account=None, staff=False):
-        user, _ = get_user_model().objects.update_or_create(
+    def seed_user(self, email: str, *, account=None, staff=False, reset=False):
+        """The demo login, created with DEMO_PASSWORD if missing."""
+        user, created = get_user_model().objects.get_or_create(
             username=email, defaults={"email": email, "is_staff": staff}
         )
-        user.set_password(settings.DEMO_PASSWORD)
-        user.save()
+        if created or reset:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
         if account is not None:
-            Membership.objects.update_or_create(
-                user=user, defaults={"account": account}
-            )
+            Membership.objects.get_or_create(user=user, defaults={"account": account})
         return user
 
     def seed_reviewers_group(self) -> Group:

@@ -102,7 +102,7 @@ class CountingBrowser(Browser):
 # --- the portal, as make run starts it ---------------------------------------------
 
 
-def portal_env(folder: Path, port: int) -> dict[str, str]:
+def portal_env(folder: Path) -> dict[str, str]:
     """make run's embedded default, every file under the soak's folder."""
     return {
         **os.environ,
@@ -113,7 +113,8 @@ def portal_env(folder: Path, port: int) -> dict[str, str]:
         "CELERY_BEAT_SCHEDULE_FILENAME": str(folder / "celerybeat-schedule"),
         "DOCUMENTS_STORAGE": "filesystem",
         "DOCUMENTS_ROOT": str(folder / "documents"),
-        "EMAIL_URL": f"filemail://{folder / 'mail'}",
+        # django-environ drops the path's first slash: four make it absolute.
+        "EMAIL_URL": f"filemail:///{folder / 'mail'}",
         "DEMO_PASSWORD": PASSWORD,
         "LOG_FORMAT": "json",
         "EVALUATION_SWEEP_INTERVAL_SECONDS": "2",
@@ -123,13 +124,13 @@ def portal_env(folder: Path, port: int) -> dict[str, str]:
     }
 
 
-def start_portal(folder: Path, port: int) -> subprocess.Popen:
+def start_portal(folder: Path, port: int, **settings: str) -> subprocess.Popen:
     """`make run` in its own process group, its output to run.log."""
     venv = Path(sys.executable).parent.parent
     return subprocess.Popen(  # noqa: S603
         ["make", "--no-print-directory", "run", f"PORT={port}", f"VENV={venv}"],  # noqa: S607
         cwd=ROOT,
-        env=portal_env(folder, port),
+        env=portal_env(folder) | settings,
         stdout=(folder / "run.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -172,7 +173,7 @@ def stop_portal(portal: subprocess.Popen, log: Path, timeout: float = 60) -> Non
 
 def answers(kind: str, callback: str) -> list[tuple[str, dict]]:
     """The steps' answers for a complete or an incomplete profile."""
-    steps = {step: dict(fields) for step, fields in STEPS.items()}
+    steps = {step: dict(fields) for step, fields in STEPS.items() if step != "review"}
     steps["notifications"] = {
         "email": "ops@soak.example.com",
         "status_callback": callback,
@@ -187,8 +188,8 @@ def answers(kind: str, callback: str) -> list[tuple[str, dict]]:
     return list(steps.items())
 
 
-def submit_one(browser: Browser, kind: str, callback: str) -> str:
-    """Create a profile, answer every step (one refused answer first), submit."""
+def fill_in(browser: Browser, kind: str, callback: str) -> str:
+    """Create a profile and answer every step (one refused answer first)."""
     url = browser.post("/profiles/secondary/new/", {})
     sid = url.split("/")[-4]
     for step, data in answers(kind, callback):
@@ -203,6 +204,13 @@ def submit_one(browser: Browser, kind: str, callback: str) -> str:
     return sid
 
 
+def submit(browser: Browser, sid: str) -> None:
+    """Submit for review, from the review step: the profile page follows."""
+    landed = browser.post(f"/profiles/{sid}/edit/review/", form_fields("review", {}))
+    if not landed.endswith(f"/profiles/{sid}/"):
+        raise AssertionError(f"{sid} was not submitted: {landed}")
+
+
 def form_fields(step: str, data: dict) -> dict:
     return {"wizard-current_step": step, **{f"{step}-{k}": v for k, v in data.items()}}
 
@@ -214,7 +222,8 @@ def applicant(base: str, receiver: str, until: float, pause: float, tally: Tally
         if time.monotonic() >= until:
             return
         try:
-            sid = submit_one(browser, kind, f"{receiver}/callbacks")
+            sid = fill_in(browser, kind, f"{receiver}/callbacks")
+            submit(browser, sid)
         except (OSError, AssertionError) as error:
             tally.error(f"applicant: {error!r}")
             continue
@@ -305,17 +314,47 @@ def database_figures(folder: Path, sids: list[str]) -> dict:
 
     profiles = CustomerProfile.objects.filter(sid__in=sids)
     statuses = Counter(profiles.values_list("status", flat=True))
+    latencies = decision_latencies(profiles)
     deliveries = NotificationDelivery.objects.filter(
         status_change__profile__in=profiles
     )
     return {
         "profiles_by_status": dict(statuses),
         "profiles_stranded": statuses.get(Status.PENDING_REVIEW, 0),
+        "decision_ms_p50": percentile(latencies, 50),
+        "decision_ms_p95": percentile(latencies, 95),
         "deliveries": deliveries.count(),
         "deliveries_not_sent": deliveries.exclude(
             state=DeliveryState.DELIVERED
         ).count(),
     }
+
+
+def decision_latencies(profiles) -> list[float]:
+    """Milliseconds from each submission to its evaluation's verdict."""
+    from profiles.choices import Status
+    from profiles.models import StatusChange
+
+    submitted, latencies = {}, []
+    changes = StatusChange.objects.filter(profile__in=profiles).order_by("id")
+    for change in changes.only(
+        "profile_id", "revision", "from_status", "to_status", "created_at"
+    ):
+        key = (change.profile_id, change.revision)
+        if change.to_status == Status.PENDING_REVIEW:
+            submitted[key] = change.created_at
+        elif change.from_status == Status.PENDING_REVIEW and key in submitted:
+            latencies.append(
+                (change.created_at - submitted.pop(key)).total_seconds() * 1000
+            )
+    return latencies
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, len(ordered) * q // 100)], 1)
 
 
 def wait_until_settled(base: str, folder: Path, sids: list[str], timeout: float):

@@ -45,6 +45,7 @@ class Supervisor:
         while not self.stopping.is_set():
             started = time.monotonic()
             self.child = subprocess.Popen(self.command)  # noqa: S603
+            logger.info("%s started (pid %d)", self.name, self.child.pid)
             if self.stopping.is_set():
                 # The stop signal came while the command was starting.
                 self.child.terminate()
@@ -92,7 +93,9 @@ def main(argv: list[str]) -> int:
     supervisor = Supervisor(argv[0], argv[2:])
     signal.signal(signal.SIGTERM, supervisor.stop)
     signal.signal(signal.SIGINT, supervisor.stop)
-    return supervisor.run()
+    code = supervisor.run()
+    # As a shell reports a command that a signal ended.
+    return 128 - code if code < 0 else code
 
 
 if __name__ == "__main__":

@@ -71,9 +71,11 @@ SOAK_MINUTES ?= 30
 soak: $(VENV)/.dev
 	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
+## lint: ruff, then the import layers written in pyproject.toml (import-linter)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

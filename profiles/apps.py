@@ -6,4 +6,6 @@ class ProfilesConfig(AppConfig):
     verbose_name = "Compliance profiles"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        """Register the system checks, and the Celery tasks in every process:
+        services send tasks by name (profiles/queueing.py), which the app must know."""
+        from . import checks, tasks  # noqa: F401

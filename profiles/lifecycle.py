@@ -24,6 +24,7 @@ from . import notifications
 from .access import is_reviewer
 from .choices import ERROR_PROFILE_LOCKED, ProfileKind, RejectionCode, Status
 from .models import Account, CustomerProfile, Evaluation, StatusChange
+from .queueing import EVALUATE_PROFILE, enqueue
 
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.TWILIO_REJECTED})
 
@@ -254,9 +255,7 @@ def profiles_evaluated(
 
 
 def _enqueue_evaluation(*, profile_id: int, revision: int) -> None:
-    from .tasks import enqueue_evaluation
-
-    enqueue_evaluation(profile_id=profile_id, revision=revision)
+    enqueue(EVALUATE_PROFILE, profile_id, revision)
 
 
 def profile_approve(*, profile: CustomerProfile, reviewer) -> CustomerProfile:

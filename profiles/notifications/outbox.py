@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ..choices import Channel, DeliveryState, Status
 from ..models import NotificationDelivery, StatusChange
+from ..queueing import DELIVER_NOTIFICATION, enqueue
 from .errors import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -50,14 +51,8 @@ def record(changes: list[StatusChange]) -> list[NotificationDelivery]:
         for channel, target in channels_for(change).items()
     )
     for delivery in deliveries:
-        transaction.on_commit(partial(_enqueue, delivery.pk))
+        transaction.on_commit(partial(enqueue, DELIVER_NOTIFICATION, delivery.pk))
     return deliveries
-
-
-def _enqueue(delivery_id: int) -> None:
-    from ..tasks import enqueue_delivery
-
-    enqueue_delivery(delivery_id)
 
 
 def _claimable():
@@ -175,5 +170,5 @@ def resend(delivery: NotificationDelivery) -> NotificationDelivery:
         locked.attempts = 0
         locked.next_attempt_at = timezone.now()
         locked.save(update_fields=["state", "attempts", "next_attempt_at"])
-        transaction.on_commit(partial(_enqueue, locked.pk))
+        transaction.on_commit(partial(enqueue, DELIVER_NOTIFICATION, locked.pk))
     return locked

@@ -24,23 +24,42 @@ from profiles.tests.factories import (
 from profiles.tests.files import PDF
 
 
-def complete_secondary_profile(account, **fields):
-    """A draft secondary profile that the policy finds compliant."""
+def new_draft(account) -> CustomerProfile:
+    """A secondary draft with no name and no step answered yet."""
+    return SecondaryProfileFactory(account=account, friendly_name="")
+
+
+def complete_secondary_profile(
+    account, *, second_email: str = "grace@acme.example.com", **fields
+) -> CustomerProfile:
+    """A draft secondary profile with every step answered, which the policy passes.
+
+    Its notifications go to one email address (no status callback) and it has
+    one document; `fields` set the profile's own fields (status, email...).
+    """
     profile = SecondaryProfileFactory(
         account=account,
-        email="ops@acme.example.com",
-        completed_steps=list(STEP_NAMES[:-1]),
-        **fields,
+        **{
+            "email": "ops@acme.example.com",
+            "completed_steps": list(STEP_NAMES[:-1]),
+            **fields,
+        },
     )
     BusinessInformationFactory(profile=profile)
     RepresentativeFactory(
         profile=profile, position=1, first_name="Ada", last_name="Lovelace"
     )
     RepresentativeFactory(
-        profile=profile, position=2, first_name="Grace", last_name="Hopper"
+        profile=profile,
+        position=2,
+        first_name="Grace",
+        last_name="Hopper",
+        email=second_email,
+        phone_number="+442079460958",
+        job_position="CEO",
     )
     AddressFactory(profile=profile)
-    add_document(profile, name="bill.pdf", document_type="utility_bill")
+    add_document(profile)
     return profile
 
 

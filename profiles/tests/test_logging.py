@@ -15,7 +15,7 @@ from portal.logging import JsonFormatter, RequestIdFilter, request_id
 from profiles import tasks
 from profiles.choices import Status
 from profiles.tests.builders import complete_secondary_profile
-from profiles.tests.test_tasks import wait_for_decision
+from profiles.tests.waiting import wait_for_decision
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from profiles.choices import Status
 from profiles.models import CustomerProfile
 from profiles.steps import SAVED_WITH_THE_READ
-from profiles.tests.builders import bulk_secondary_profiles
+from profiles.tests.builders import (
+    bulk_secondary_profiles,
+    complete_secondary_profile,
+)
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
-from profiles.tests.test_wizard import complete_profile, step_url, valid_data
+from profiles.tests.wizard_client import step_url
+from profiles.tests.wizard_data import valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +63,10 @@ def other():
 @pytest.fixture
 def profiles(account, other):
     """Two complete drafts of the applicant's, and SMALL profiles in all."""
-    first, second = complete_profile(account), complete_profile(account)
+    first, second = (
+        complete_secondary_profile(account),
+        complete_secondary_profile(account),
+    )
     add_profiles(account, SMALL - CustomerProfile.objects.count())
     assert CustomerProfile.objects.count() == SMALL
     return first, second

@@ -195,9 +195,8 @@ def test_thousands_of_duplicated_fields_are_a_clear_400(account, member, step):
     assert snapshot(profile) == before
 
 
-def test_the_review_submit_survives_fuzzed_rejections(account, reviewer):
-    client = Client()
-    client.force_login(reviewer)
+def test_the_review_submit_survives_fuzzed_rejections(account, reviewer_client):
+    client = reviewer_client
     reason = st.one_of(text, st.lists(text, min_size=2, max_size=2))
 
     @FUZZ
@@ -370,9 +369,10 @@ def test_markup_in_every_field_is_escaped_in_the_portal(
         assert_escaped(applicant_client.get(url).content.decode(), url)
 
 
-def test_markup_in_every_field_is_escaped_on_the_review_page(hostile_profile, reviewer):
-    client = Client()
-    client.force_login(reviewer)
+def test_markup_in_every_field_is_escaped_on_the_review_page(
+    hostile_profile, reviewer_client
+):
+    client = reviewer_client
 
     url = reverse("admin:profiles_customerprofile_change", args=[hostile_profile.pk])
     page = client.get(url).content.decode()

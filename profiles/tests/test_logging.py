@@ -9,7 +9,6 @@ import re
 import time
 
 import pytest
-from django.test import Client
 
 from portal.logging import JsonFormatter, RequestIdFilter, request_id
 from profiles import tasks
@@ -40,11 +39,6 @@ class LogLines:
     @property
     def entries(self) -> list[dict]:
         return [json.loads(line) for line in self.stream.getvalue().splitlines()]
-
-
-@pytest.fixture
-def anonymous() -> Client:
-    return Client()
 
 
 # --- the format ---------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
@@ -31,8 +29,6 @@ from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import (
     BusinessInformationFactory,
 )
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 REQUIREMENT_NAMES = [
     "customer_profile_business_information",
@@ -61,21 +57,6 @@ EIN_PREFIXES = [
 
 
 # --- Helpers ------------------------------------------------------------------
-
-
-def add_document(profile, content: bytes = PDF_BYTES, **fields) -> SupportingDocument:
-    """A supporting document row backed by a real tiny PDF."""
-    values = {
-        "document_type": "business_registration",
-        "original_name": "certificate.pdf",
-        "mime_type": "application/pdf",
-        "size": len(content),
-        "sha256": hashlib.sha256(content).hexdigest(),
-        **fields,
-    }
-    return SupportingDocument.objects.create(
-        profile=profile, file=ContentFile(content, name="certificate.pdf"), **values
-    )
 
 
 def verdict_of(profile):

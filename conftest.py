@@ -13,6 +13,7 @@ from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
     PrimaryProfileFactory,
+    SecondaryProfileFactory,
     UserFactory,
 )
 
@@ -113,13 +114,6 @@ def applicant_client(applicant) -> Client:
 
 
 @pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    client = Client()
-    client.force_login(reviewer)
-    return client
-
-
-@pytest.fixture
 def other_account(db):
     account = AccountFactory(name="Other Corp")
     PrimaryProfileFactory(account=account)
@@ -134,7 +128,14 @@ def other_client(other_account) -> Client:
 
 
 @pytest.fixture
+def profile(account):
+    """A secondary draft of the applicant's account."""
+    return SecondaryProfileFactory(account=account)
+
+
+@pytest.fixture
 def reviewer(db):
+    """Staff in the Reviewers group."""
     from django.contrib.auth.models import Group
 
     from profiles.access import REVIEWERS_GROUP
@@ -142,3 +143,16 @@ def reviewer(db):
     user = UserFactory(is_staff=True)
     user.groups.add(Group.objects.get_or_create(name=REVIEWERS_GROUP)[0])
     return user
+
+
+@pytest.fixture
+def reviewer_client(reviewer) -> Client:
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    """A client nobody is signed in on."""
+    return Client()

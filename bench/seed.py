@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -15,21 +14,15 @@ from django.contrib.auth import (
 )
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.files.base import ContentFile
 
 from profiles.access import REVIEWERS_GROUP
 from profiles.choices import Status
-from profiles.models import (
-    Account,
-    AuthorizedRepresentative,
-    Membership,
-    SupportingDocument,
+from profiles.models import Account, Membership
+from profiles.tests.builders import (
+    bulk_secondary_profiles,
+    complete_secondary_profiles,
 )
-from profiles.steps import STEP_NAMES
-from profiles.storage import document_storage
-from profiles.tests.builders import bulk_secondary_profiles
 from profiles.tests.factories import PrimaryProfileFactory
-from profiles.tests.files import PDF
 
 User = get_user_model()
 
@@ -73,48 +66,12 @@ def reviewer():
     return user
 
 
-def stored_pdf() -> str:
-    """One stored PDF that the bulk-created documents all point at."""
-    return document_storage().save("bench/bill.pdf", ContentFile(PDF))
-
-
 def profiles(account, count: int, *, complete: bool = False, status=Status.IN_REVIEW):
     """`count` secondary profiles in bulk; complete ones pass the policy."""
-    rows = bulk_secondary_profiles(
+    if complete:
+        return complete_secondary_profiles(account, count)
+    return bulk_secondary_profiles(
         account,
         count,
-        lambda n: {
-            "status": Status.DRAFT if complete else status,
-            "email": "ops@bulk.example.com" if complete else "",
-            "completed_steps": list(STEP_NAMES[:-1]) if complete else [],
-        },
+        lambda n: {"status": status, "email": "", "completed_steps": []},
     )
-    if complete:
-        AuthorizedRepresentative.objects.bulk_create(
-            AuthorizedRepresentative(
-                profile=profile,
-                position=position,
-                first_name=first,
-                last_name="Bench",
-                email=f"{first.lower()}@bulk.example.com",
-                phone_number="+14155550100",
-                business_title="Head of Operations",
-                job_position="Director",
-            )
-            for profile in rows
-            for position, first in ((1, "Ada"), (2, "Grace"))
-        )
-        name = stored_pdf()
-        SupportingDocument.objects.bulk_create(
-            SupportingDocument(
-                profile=profile,
-                document_type="utility_bill",
-                file=name,
-                original_name="bill.pdf",
-                mime_type="application/pdf",
-                size=len(PDF),
-                sha256=hashlib.sha256(PDF).hexdigest(),
-            )
-            for profile in rows
-        )
-    return rows

@@ -10,11 +10,13 @@ from django.core.files.base import ContentFile
 from profiles.choices import ProfileKind
 from profiles.models import (
     Address,
+    AuthorizedRepresentative,
     BusinessInformation,
     CustomerProfile,
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
+from profiles.storage import document_storage
 from profiles.tests.factories import (
     AddressFactory,
     BusinessInformationFactory,
@@ -24,34 +26,92 @@ from profiles.tests.factories import (
 from profiles.tests.files import PDF
 
 
-def complete_secondary_profile(account, **fields):
-    """A draft secondary profile that the policy finds compliant."""
-    profile = SecondaryProfileFactory(
-        account=account,
-        email="ops@acme.example.com",
-        completed_steps=list(STEP_NAMES[:-1]),
-        **fields,
-    )
-    BusinessInformationFactory(profile=profile)
-    RepresentativeFactory(
-        profile=profile, position=1, first_name="Ada", last_name="Lovelace"
-    )
-    RepresentativeFactory(
-        profile=profile, position=2, first_name="Grace", last_name="Hopper"
-    )
-    AddressFactory(profile=profile)
-    add_document(profile, name="bill.pdf", document_type="utility_bill")
+def new_draft(account) -> CustomerProfile:
+    """A secondary draft with no name and no step answered yet."""
+    return SecondaryProfileFactory(account=account, friendly_name="")
+
+
+def complete_secondary_profile(
+    account, *, second_email: str = "grace@acme.example.com", **fields
+) -> CustomerProfile:
+    """A draft secondary profile with every step answered, which the policy passes.
+
+    Its notifications go to one email address (no status callback) and it has
+    one document; `fields` set the profile's own fields (status, email...).
+    """
+    profile = SecondaryProfileFactory(account=account, **complete_fields(fields))
+    for row in answer_rows(profile, second_email=second_email):
+        row.save()
+    add_document(profile)
     return profile
+
+
+def complete_secondary_profiles(account, count: int, **fields) -> list[CustomerProfile]:
+    """`count` profiles as complete_secondary_profile makes them, in bulk inserts.
+
+    Their documents share one stored file.
+    """
+    profiles = CustomerProfile.objects.bulk_create(
+        SecondaryProfileFactory.build(account=account, **complete_fields(fields))
+        for _ in range(count)
+    )
+    rows = [row for profile in profiles for row in answer_rows(profile)]
+    for model in (BusinessInformation, AuthorizedRepresentative, Address):
+        model.objects.bulk_create(row for row in rows if isinstance(row, model))
+    stored = document_storage().save("certificate.pdf", ContentFile(PDF))
+    SupportingDocument.objects.bulk_create(
+        pdf_document(profile, stored) for profile in profiles
+    )
+    return profiles
+
+
+def complete_fields(fields: dict) -> dict:
+    """A complete profile's own fields, overridden by `fields`."""
+    return {
+        "email": "ops@acme.example.com",
+        "completed_steps": list(STEP_NAMES[:-1]),
+        **fields,
+    }
+
+
+def answer_rows(profile, *, second_email: str = "grace@acme.example.com") -> list:
+    """The unsaved rows of every step's answers but the documents."""
+    return [
+        BusinessInformationFactory.build(profile=profile),
+        RepresentativeFactory.build(
+            profile=profile, position=1, first_name="Ada", last_name="Lovelace"
+        ),
+        RepresentativeFactory.build(
+            profile=profile,
+            position=2,
+            first_name="Grace",
+            last_name="Hopper",
+            email=second_email,
+            phone_number="+442079460958",
+            job_position="CEO",
+        ),
+        AddressFactory.build(profile=profile),
+    ]
 
 
 def add_document(
     profile, name="certificate.pdf", document_type="business_registration"
 ) -> SupportingDocument:
     """A stored PDF document, as the documents step would leave it."""
-    return SupportingDocument.objects.create(
+    file = ContentFile(PDF, name=name)
+    document = pdf_document(profile, file, name=name, document_type=document_type)
+    document.save()
+    return document
+
+
+def pdf_document(
+    profile, file, *, name="certificate.pdf", document_type="business_registration"
+) -> SupportingDocument:
+    """An unsaved document row for `file` (a stored name or a file of files.PDF)."""
+    return SupportingDocument(
         profile=profile,
         document_type=document_type,
-        file=ContentFile(PDF, name=name),
+        file=file,
         original_name=name,
         mime_type="application/pdf",
         size=len(PDF),

@@ -55,7 +55,7 @@ class PrimaryProfileFactory(factory.django.DjangoModelFactory):
 
 
 class SecondaryProfileFactory(factory.django.DjangoModelFactory):
-    """A secondary draft; see CompleteSecondaryProfileFactory for a full one."""
+    """A secondary draft; builders.complete_secondary_profile makes a full one."""
 
     class Meta:
         model = CustomerProfile

@@ -138,12 +138,6 @@ def submitted(profile, applicant) -> CustomerProfile:
 
 
 @pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    grant_view_permissions(Group.objects.get(name=REVIEWERS_GROUP))
-    return client_for(reviewer)
-
-
-@pytest.fixture
 def staff(db):
     """Staff outside the Reviewers group who may read profiles, not documents."""
     user = UserFactory(is_staff=True)
@@ -468,8 +462,8 @@ def test_the_review_page_shows_every_section_as_the_applicant_entered_it(
         "94105",
         "United States of America",
         # documents
-        "bill.pdf",
-        "Utility bill (proof of address)",
+        "certificate.pdf",
+        "Business registration or incorporation certificate",
         # notification settings
         "ops@acme.example.com",
         # evaluation

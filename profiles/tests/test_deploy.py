@@ -10,9 +10,12 @@ import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import pytest
+import requests
 from celery import Celery
 from django.core.management import get_commands
 
@@ -26,8 +29,10 @@ from profiles.tests.compose import (
     dockerfile_instructions,
     env_example,
     health_test,
+    interpolate,
     resolved,
 )
+from profiles.tests.processes import free_port, stop, wait_for_port
 
 SERVICES = compose()["services"]
 PORTAL_SERVICES = ("web", "worker", "beat")
@@ -70,20 +75,98 @@ def manage_py(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def container_env() -> dict[str, str]:
+    """The web container's environment: .env (the example) under `environment`."""
+    return {
+        **env_example(),
+        **resolved(env_example())["services"]["web"]["environment"],
+    }
+
+
+def wired_hosts() -> set[str]:
+    """The hosts the portal's service URLs name, in the web container."""
+    env = container_env()
+    urls = ("DATABASE_URL", "CELERY_BROKER_URL", "AWS_S3_ENDPOINT_URL", "EMAIL_URL")
+    return {urlsplit(env[name]).hostname for name in urls}
+
+
+def awaited_by(name: str) -> set[str]:
+    """The services a service starts after, directly or through another."""
+    awaited = set()
+    waiting = [name]
+    while waiting:
+        for other in SERVICES[waiting.pop()].get("depends_on", {}):
+            if other not in awaited:
+                awaited.add(other)
+                waiting.append(other)
+    return awaited
+
+
+def settings_under(env: dict[str, str], expression: str):
+    """A value computed from Django's settings in a process with this environment."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({expression}, default=str))"
+    )
+    inherited = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**inherited, **env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def run_web_command(tmp_path: Path, env: dict[str, str]):
+    """The web service's command, run with python and gunicorn as recorders.
+
+    Returns the shell's exit code, its process id, and each recorded command
+    as (process id, words).
+    """
+    calls = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for program in ("python", "gunicorn"):
+        recorder = bin_dir / program
+        recorder.write_text(
+            "#!/bin/sh\n"
+            f'echo "$$ {program} $*" >> "{calls}"\n'
+            # FAIL names a manage.py command that exits with an error.
+            '[ -z "${FAIL:-}" ] || [ "$2" != "$FAIL" ] || exit 3\n'
+        )
+        recorder.chmod(0o755)
+    command = [interpolate(word, {}) for word in command_of(SERVICES["web"])]
+    process = subprocess.Popen(  # noqa: S603
+        command,
+        cwd=tmp_path,
+        env={**env, "PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin"},
+    )
+    returncode = process.wait(timeout=30)
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    recorded = [
+        (int(pid), words) for pid, _, words in (line.partition(" ") for line in lines)
+    ]
+    return returncode, process.pid, recorded
+
+
 # --- docker-compose.yml -------------------------------------------------------
 
 
-def test_the_stack_has_the_portal_and_every_service_it_needs():
-    assert set(SERVICES) == {
-        "web",
-        "worker",
-        "beat",
-        "postgres",
-        "redis",
-        "minio",
-        "minio-init",
-        "mailpit",
-    }
+def test_every_host_the_portal_is_wired_to_is_a_service_it_waits_for():
+    for host in wired_hosts():
+        assert host in SERVICES, host
+        for name in PORTAL_SERVICES:
+            assert host in awaited_by(name), (name, host)
+
+
+def test_every_service_of_the_stack_serves_the_portal():
+    serving = set(PORTAL_SERVICES) | wired_hosts() | awaited_by("web")
+
+    assert set(SERVICES) == serving
 
 
 def test_every_long_running_service_has_a_health_check():
@@ -128,27 +211,80 @@ def test_every_manage_py_command_in_the_stack_exists():
     assert used <= set(get_commands())
 
 
-def test_the_web_service_migrates_seeds_when_asked_and_serves_with_gunicorn():
-    script = command_of(SERVICES["web"])[-1].splitlines()
+def test_the_web_service_migrates_then_becomes_gunicorn(tmp_path):
+    returncode, pid, recorded = run_web_command(tmp_path, {"DEMO_SEED": "false"})
 
-    assert command_of(SERVICES["web"])[:2] == ["sh", "-ec"]
-    assert script[0] == "python manage.py migrate --noinput --verbosity=0"
-    assert script[1] == (
-        'if [ "$${DEMO_SEED}" = "true" ]; then python manage.py seed_demo --force; fi'
+    assert returncode == 0
+    assert [words.split()[:3] for _, words in recorded[:-1]] == [
+        ["python", "manage.py", "migrate"]
+    ]
+    # exec: gunicorn takes the shell's process, so it gets the stop signal.
+    assert recorded[-1] == (pid, " ".join(GUNICORN))
+
+
+@pytest.mark.parametrize(
+    ("seed", "seeded"), [("example", True), ("", False), ("false", False)]
+)
+def test_the_web_service_seeds_the_demo_logins_only_when_asked(tmp_path, seed, seeded):
+    if seed == "example":
+        seed = container_env()["DEMO_SEED"]
+    env = resolved({**env_example(), "DEMO_SEED": seed})["services"]["web"]
+
+    _, _, recorded = run_web_command(tmp_path, env["environment"])
+
+    commands = [words.split()[:3] for _, words in recorded]
+    assert (["python", "manage.py", "seed_demo"] in commands) is seeded
+    if seeded:
+        assert commands.index(["python", "manage.py", "seed_demo"]) == 1
+
+
+def test_the_web_service_does_not_serve_when_migrating_fails(tmp_path):
+    returncode, _, recorded = run_web_command(
+        tmp_path, {"DEMO_SEED": "true", "FAIL": "migrate"}
     )
-    assert script[2].split() == ["exec", *GUNICORN]
+
+    assert returncode != 0
+    assert [words.split()[2] for _, words in recorded] == ["migrate"]
 
 
-def test_gunicorn_serves_the_portal_wsgi_application_with_its_config():
-    wsgi = importlib.import_module("portal.wsgi")
-    config = importlib.import_module("portal.gunicorn")
+@pytest.mark.integration
+def test_gunicorn_with_the_portal_config_serves_on_port_and_logs_json(tmp_path):
+    port = free_port()
+    home, runtime = tmp_path / "home", tmp_path / "run"
+    runtime.mkdir()
+    log = tmp_path / "gunicorn.log"
+    venv_bin = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_FORMAT": "json",
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(runtime),
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603
+            GUNICORN, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for_port(port, process)
+        page = requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=10)
+        # gunicorn removes its control socket when it stops: look while it runs.
+        sockets = [*runtime.iterdir(), *home.glob(".gunicorn/*")]
+    finally:
+        stop(process)
 
-    assert callable(wsgi.application)
-    assert config.bind == "0.0.0.0:8000"
-    assert config.control_socket_disable is True
-    assert config.logconfig_dict["formatters"]["json"]["()"] == (
-        "portal.logging.JsonFormatter"
-    )
+    # The portal's own WSGI application answered (its CSP middleware ran).
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    # gunicorn's own lines are JSON; it listened on PORT on every interface.
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    messages = [entry["message"] for entry in entries]
+    assert any(f"Listening at: http://0.0.0.0:{port}" in m for m in messages)
+    # No control socket: two instances for one user would clash over it.
+    assert sockets == []
 
 
 def test_the_celery_services_run_the_portal_app():
@@ -181,22 +317,45 @@ def test_every_variable_the_stack_uses_is_in_env_example():
     assert compose_variables() - set(env_example()) == set()
 
 
-def test_the_stack_resolves_with_the_example_env_into_working_urls():
+def test_with_the_example_env_the_portal_signs_in_to_the_database_compose_creates():
     stack = resolved(env_example())
-    env = stack["services"]["web"]["environment"]
+    database = environ.Env.db_url_config(container_env()["DATABASE_URL"])
+    postgres = stack["services"]["postgres"]["environment"]
 
-    database = environ.Env.db_url_config(env["DATABASE_URL"])
-    assert database["ENGINE"] == "django.db.backends.postgresql"
-    assert (database["HOST"], database["PORT"], database["NAME"]) == (
-        "postgres",
-        5432,
-        "portal",
+    assert (database["USER"], database["PASSWORD"], database["NAME"]) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+        postgres["POSTGRES_DB"],
     )
-    assert env["AWS_S3_PUBLIC_ENDPOINT_URL"] == "http://localhost:9000"
-    assert env["EMAIL_URL"] == "smtp://mailpit:1025"
-    assert env["DEMO_SEED"] == "true"
-    assert stack["services"]["web"]["ports"] == ["8000:8000"]
-    assert stack["services"]["worker"]["command"][-1] == "--concurrency=2"
+
+
+def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_published():
+    stack = resolved(env_example())
+    published = {
+        name: dict(reversed(p.split(":")) for p in stack["services"][name]["ports"])
+        for name in ("web", "minio")
+    }
+    public_s3 = urlsplit(container_env()["AWS_S3_PUBLIC_ENDPOINT_URL"])
+    inside_s3 = urlsplit(container_env()["AWS_S3_ENDPOINT_URL"])
+    image_port = dict(
+        arg.split("=", 1)
+        for word, args in dockerfile_instructions()
+        if word == "ENV"
+        for arg in args.split()
+    )["PORT"]
+
+    # Download links signed for the host's side of MinIO's published port.
+    assert public_s3.hostname == "localhost"
+    assert str(public_s3.port) == published["minio"][str(inside_s3.port)]
+    # The web port is published where gunicorn binds in the image (PORT).
+    assert image_port in published["web"]
+    assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port)
+
+
+def test_the_worker_concurrency_follows_the_env():
+    stack = resolved({**env_example(), "CELERY_WORKER_CONCURRENCY": "5"})
+
+    assert stack["services"]["worker"]["command"][-1] == "--concurrency=5"
 
 
 def test_the_stack_refuses_to_start_without_its_secrets():
@@ -211,17 +370,25 @@ def test_the_stack_uses_only_braced_variables():
     assert BARE_VARIABLE.findall(COMPOSE_FILE.read_text()) == []
 
 
-def test_the_portal_is_wired_to_the_services_of_the_stack():
-    env = SERVICES["web"]["environment"]
+def test_in_the_stack_the_portal_uses_its_services_not_the_embedded_defaults():
+    values = settings_under(
+        container_env(),
+        "{'debug': s.DEBUG, 'database': s.DATABASES['default'], "
+        "'broker': s.CELERY_BROKER_URL, 'documents': s.STORAGES['documents'], "
+        "'email': [s.EMAIL_BACKEND, s.EMAIL_HOST], "
+        "'log': s.LOGGING['handlers']['console']['formatter']}",
+    )
 
-    assert env["DJANGO_DEBUG"] == "false"
-    assert env["DATABASE_URL"].startswith("postgres://")
-    assert "@postgres:5432/" in env["DATABASE_URL"]
-    assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
-    assert env["DOCUMENTS_STORAGE"] == "s3"
-    assert env["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
-    assert env["EMAIL_URL"] == "${EMAIL_URL:-smtp://mailpit:1025}"
-    assert env["LOG_FORMAT"] == "json"
+    assert values["debug"] is False
+    assert values["database"]["ENGINE"] == "django.db.backends.postgresql"
+    assert values["database"]["HOST"] == "postgres"
+    assert urlsplit(values["broker"]).scheme == "redis"
+    assert values["documents"]["BACKEND"] == "portal.storages.DocumentS3Storage"
+    assert urlsplit(values["documents"]["OPTIONS"]["endpoint_url"]).hostname == (
+        "minio"
+    )
+    assert values["email"] == ["django.core.mail.backends.smtp.EmailBackend", "mailpit"]
+    assert values["log"] == "json"
 
 
 def test_the_bucket_is_created_private():

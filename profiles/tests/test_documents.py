@@ -163,18 +163,6 @@ def assert_nothing_stored(profile, document_storage: Path) -> None:
     assert "documents" not in profile.completed_steps
 
 
-@pytest.fixture
-def profile(account):
-    return SecondaryProfileFactory(account=account)
-
-
-@pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    client = Client()
-    client.force_login(reviewer)
-    return client
-
-
 # --- accepted uploads -----------------------------------------------------------
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
@@ -27,14 +25,10 @@ from profiles.models import (
     StatusChange,
     SupportingDocument,
 )
+from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import (
-    AddressFactory,
     BusinessInformationFactory,
-    RepresentativeFactory,
-    SecondaryProfileFactory,
 )
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 REQUIREMENT_NAMES = [
     "customer_profile_business_information",
@@ -63,47 +57,6 @@ EIN_PREFIXES = [
 
 
 # --- Helpers ------------------------------------------------------------------
-
-
-def add_document(profile, content: bytes = PDF_BYTES, **fields) -> SupportingDocument:
-    """A supporting document row backed by a real tiny PDF."""
-    values = {
-        "document_type": "business_registration",
-        "original_name": "certificate.pdf",
-        "mime_type": "application/pdf",
-        "size": len(content),
-        "sha256": hashlib.sha256(content).hexdigest(),
-        **fields,
-    }
-    return SupportingDocument.objects.create(
-        profile=profile, file=ContentFile(content, name="certificate.pdf"), **values
-    )
-
-
-def compliant_profile(account, **profile_fields) -> CustomerProfile:
-    """A secondary profile that satisfies every requirement of the policy."""
-    profile = SecondaryProfileFactory(account=account, **profile_fields)
-    BusinessInformationFactory(profile=profile)
-    RepresentativeFactory(
-        profile=profile,
-        position=1,
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@acme.example.com",
-        phone_number="+14155550100",
-    )
-    RepresentativeFactory(
-        profile=profile,
-        position=2,
-        first_name="Grace",
-        last_name="Hopper",
-        email="grace@acme.example.com",
-        phone_number="+442079460958",
-        job_position="CEO",
-    )
-    AddressFactory(profile=profile)
-    add_document(profile)
-    return profile
 
 
 def verdict_of(profile):
@@ -159,7 +112,7 @@ def registration_findings(identifier: str, number: str, other: str = ""):
 
 @pytest.mark.django_db
 def test_a_complete_profile_is_compliant_with_no_warnings(account):
-    verdict = verdict_of(compliant_profile(account))
+    verdict = verdict_of(complete_secondary_profile(account))
 
     assert verdict.compliant is True
     assert all(result["passed"] for result in verdict.results)
@@ -168,14 +121,14 @@ def test_a_complete_profile_is_compliant_with_no_warnings(account):
 
 @pytest.mark.django_db
 def test_results_name_exactly_the_five_requirements_of_the_secondary_policy(account):
-    verdict = verdict_of(compliant_profile(account))
+    verdict = verdict_of(complete_secondary_profile(account))
 
     assert [r["requirement_name"] for r in verdict.results] == REQUIREMENT_NAMES
 
 
 @pytest.mark.django_db
 def test_every_result_has_the_trust_hub_shape(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street="PO Box 7")
     AuthorizedRepresentative.objects.filter(profile=profile, position=2).delete()
 
@@ -218,7 +171,7 @@ def test_every_result_has_the_trust_hub_shape(account):
 
 @pytest.mark.django_db
 def test_a_passing_requirement_lists_every_field_as_valid(account):
-    result = result_of(compliant_profile(account), "customer_profile_address")
+    result = result_of(complete_secondary_profile(account), "customer_profile_address")
 
     assert [entry["object_field"] for entry in result["valid"]] == [
         "customer_name",
@@ -235,7 +188,7 @@ def test_a_passing_requirement_lists_every_field_as_valid(account):
 
 @pytest.mark.django_db
 def test_the_primary_profile_requirement_has_no_fields(account):
-    result = result_of(compliant_profile(account), "primary_customer_profile")
+    result = result_of(complete_secondary_profile(account), "primary_customer_profile")
 
     assert result["passed"] is True
     assert result["valid"] == []
@@ -247,7 +200,7 @@ def test_the_primary_profile_requirement_has_no_fields(account):
 
 @pytest.mark.django_db
 def test_missing_business_information_is_22214_for_the_whole_entity(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     BusinessInformation.objects.filter(profile=profile).delete()
 
     result = result_of(profile, "customer_profile_business_information")
@@ -277,7 +230,7 @@ def test_missing_business_information_is_22214_for_the_whole_entity(account):
 def test_each_blank_required_business_field_is_22215_on_that_field(
     account, field, blank
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, **{field: blank})
 
     result = result_of(profile, "customer_profile_business_information")
@@ -297,7 +250,7 @@ def test_each_blank_required_business_field_is_22215_on_that_field(
     ],
 )
 def test_a_business_enum_outside_its_choices_is_22215(account, field, value):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, **{field: value})
 
     result = result_of(profile, "customer_profile_business_information")
@@ -311,7 +264,7 @@ def test_a_business_enum_outside_its_choices_is_22215(account, field, value):
     "regions", [["MARS"], ["EUROPE", "ATLANTIS"], "USA_AND_CANADA", {"EUROPE": 1}]
 )
 def test_operating_regions_outside_the_choices_are_22215(account, regions):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, business_regions_of_operation=regions)
 
     result = result_of(profile, "customer_profile_business_information")
@@ -330,7 +283,7 @@ def test_operating_regions_outside_the_choices_are_22215(account, regions):
     ],
 )
 def test_a_website_that_is_not_an_http_address_is_22215(account, url):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, website_url=url)
 
     result = result_of(profile, "customer_profile_business_information")
@@ -344,7 +297,7 @@ def test_a_website_that_is_not_an_http_address_is_22215(account, url):
     "url", ["http://acme.example.com", "https://acme.example.com/"]
 )
 def test_http_and_https_websites_pass(account, url):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, website_url=url)
 
     assert result_of(profile, "customer_profile_business_information")["passed"]
@@ -405,7 +358,7 @@ def test_a_malformed_registration_number_is_22215_for_its_identifier(
 def test_a_refused_registration_number_fails_the_business_requirement(
     account, identifier, number
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(
         BusinessInformation,
         profile,
@@ -491,7 +444,7 @@ def test_registration_type_other_accepts_any_non_blank_number_and_name(
 
 @pytest.mark.django_db
 def test_registration_type_other_without_its_name_fails_the_requirement(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(
         BusinessInformation,
         profile,
@@ -522,7 +475,7 @@ def _submission(business, representatives=None) -> Submission:
 
 @pytest.mark.django_db
 def test_a_missing_second_representative_is_22214_on_representative_2(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     AuthorizedRepresentative.objects.filter(profile=profile, position=2).delete()
 
     verdict = verdict_of(profile)
@@ -538,7 +491,7 @@ def test_a_missing_second_representative_is_22214_on_representative_2(account):
 
 @pytest.mark.django_db
 def test_a_missing_first_representative_is_22214_on_representative_1(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     AuthorizedRepresentative.objects.filter(profile=profile, position=1).delete()
 
     first = result_of(profile, "authorized_representative_1")
@@ -562,7 +515,7 @@ def test_a_missing_first_representative_is_22214_on_representative_1(account):
     ],
 )
 def test_each_blank_representative_field_is_22215(account, position, field):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=position, **{field: ""})
 
     result = result_of(profile, f"authorized_representative_{position}")
@@ -586,7 +539,7 @@ def test_each_blank_representative_field_is_22215(account, position, field):
     ],
 )
 def test_a_phone_number_not_in_e164_or_invalid_for_its_country_is_22215(account, phone):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=1, phone_number=phone)
 
     result = result_of(profile, "authorized_representative_1")
@@ -598,7 +551,7 @@ def test_a_phone_number_not_in_e164_or_invalid_for_its_country_is_22215(account,
 @pytest.mark.django_db
 @pytest.mark.parametrize("phone", ["+14155550100", "+442079460958", "+61291234567"])
 def test_valid_e164_phone_numbers_of_several_countries_pass(account, phone):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=1, phone_number=phone)
 
     assert result_of(profile, "authorized_representative_1")["passed"] is True
@@ -607,7 +560,7 @@ def test_valid_e164_phone_numbers_of_several_countries_pass(account, phone):
 @pytest.mark.django_db
 @pytest.mark.parametrize("email", ["not-an-email", "ada@", "ada@@acme.example.com"])
 def test_an_invalid_representative_email_is_22215(account, email):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=1, email=email)
 
     result = result_of(profile, "authorized_representative_1")
@@ -617,7 +570,7 @@ def test_an_invalid_representative_email_is_22215(account, email):
 
 @pytest.mark.django_db
 def test_a_job_position_outside_the_choices_is_22215(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=2, job_position="Intern")
 
     result = result_of(profile, "authorized_representative_2")
@@ -629,7 +582,7 @@ def test_a_job_position_outside_the_choices_is_22215(account):
 def test_representatives_with_the_same_email_in_any_case_fail_on_representative_2(
     account,
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=2, email="ADA@Acme.Example.com")
 
     second = result_of(profile, "authorized_representative_2")
@@ -641,7 +594,7 @@ def test_representatives_with_the_same_email_in_any_case_fail_on_representative_
 
 @pytest.mark.django_db
 def test_representatives_with_the_same_name_fail_on_representative_2(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(
         AuthorizedRepresentative,
         profile,
@@ -660,7 +613,7 @@ def test_representatives_with_the_same_name_fail_on_representative_2(account):
 
 @pytest.mark.django_db
 def test_representatives_sharing_only_a_first_name_are_different_people(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=2, first_name="Ada")
 
     assert result_of(profile, "authorized_representative_2")["passed"] is True
@@ -673,7 +626,7 @@ def test_representatives_sharing_only_a_first_name_are_different_people(account)
 def test_a_whitespace_only_field_is_reported_as_missing_in_the_result_and_its_entry(
     account, field, blank
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=1, **{field: blank})
 
     result = result_of(profile, "authorized_representative_1")
@@ -687,7 +640,7 @@ def test_a_whitespace_only_field_is_reported_as_missing_in_the_result_and_its_en
 
 @pytest.mark.django_db
 def test_a_missing_address_is_22219(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     Address.objects.filter(profile=profile).delete()
 
     result = result_of(profile, "customer_profile_address")
@@ -701,7 +654,7 @@ def test_a_missing_address_is_22219(account):
 
 @pytest.mark.django_db
 def test_a_missing_address_and_no_document_report_both_codes(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     Address.objects.filter(profile=profile).delete()
     SupportingDocument.objects.filter(profile=profile).delete()
 
@@ -716,7 +669,7 @@ def test_a_missing_address_and_no_document_report_both_codes(account):
     "field", ["customer_name", "street", "city", "region", "postal_code"]
 )
 def test_each_blank_required_address_field_is_22217(account, field):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, **{field: "  "})
 
     result = result_of(profile, "customer_profile_address")
@@ -727,7 +680,7 @@ def test_each_blank_required_address_field_is_22217(account, field):
 
 @pytest.mark.django_db
 def test_a_blank_country_is_22217(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, iso_country="")
 
     result = result_of(profile, "customer_profile_address")
@@ -737,7 +690,7 @@ def test_a_blank_country_is_22217(account):
 
 @pytest.mark.django_db
 def test_the_second_street_line_is_optional(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street_secondary="")
 
     assert result_of(profile, "customer_profile_address")["passed"] is True
@@ -748,7 +701,7 @@ def test_the_second_street_line_is_optional(account):
     "street", ["P.O. Box 12", "PO Box 7", "Postfach 12", "p o box 99", "POB 5"]
 )
 def test_a_po_box_street_is_22217(account, street):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street=street)
 
     result = result_of(profile, "customer_profile_address")
@@ -759,7 +712,7 @@ def test_a_po_box_street_is_22217(account, street):
 
 @pytest.mark.django_db
 def test_a_po_box_on_the_second_street_line_is_22217_there(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street_secondary="PO Box 7")
 
     result = result_of(profile, "customer_profile_address")
@@ -772,7 +725,7 @@ def test_a_po_box_on_the_second_street_line_is_22217_there(account):
     "street", ["1 Box Hill Road", "12 Depot Street", "4 Post Office Square"]
 )
 def test_streets_that_merely_contain_box_or_post_pass(account, street):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street=street)
 
     assert result_of(profile, "customer_profile_address")["passed"] is True
@@ -780,7 +733,7 @@ def test_streets_that_merely_contain_box_or_post_pass(account, street):
 
 @pytest.mark.django_db
 def test_an_unknown_country_code_is_22217(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, iso_country="ZZ")
 
     result = result_of(profile, "customer_profile_address")
@@ -791,7 +744,7 @@ def test_an_unknown_country_code_is_22217(account):
 
 @pytest.mark.django_db
 def test_no_supporting_document_is_22216(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     SupportingDocument.objects.filter(profile=profile).delete()
 
     result = result_of(profile, "customer_profile_address")
@@ -806,7 +759,7 @@ def test_no_supporting_document_is_22216(account):
     [{"mime_type": "text/plain"}, {"size": 0}, {"sha256": ""}],
 )
 def test_a_document_that_is_not_an_accepted_file_does_not_count(account, fields):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     SupportingDocument.objects.filter(profile=profile).update(**fields)
 
     result = result_of(profile, "customer_profile_address")
@@ -819,7 +772,7 @@ def test_a_document_that_is_not_an_accepted_file_does_not_count(account, fields)
 
 @pytest.mark.django_db
 def test_an_account_whose_primary_is_not_approved_fails_with_22214(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     CustomerProfile.objects.for_account(account).primary().update(
         status=Status.TWILIO_REJECTED
     )
@@ -841,7 +794,7 @@ def test_an_account_whose_primary_is_not_approved_fails_with_22214(account):
 
 @pytest.mark.django_db
 def test_a_representative_email_off_the_website_domain_warns_18606(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=2, email="grace@gmail.com")
 
     verdict = verdict_of(profile)
@@ -858,7 +811,7 @@ def test_a_representative_email_off_the_website_domain_warns_18606(account):
 
 @pytest.mark.django_db
 def test_subdomain_emails_of_the_website_give_no_warning(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(BusinessInformation, profile, website_url="https://www.acme.example.com")
     update(
         AuthorizedRepresentative, profile, position=1, email="a@mail.acme.example.com"
@@ -883,7 +836,7 @@ def submitted(profile, user) -> CustomerProfile:
 
 @pytest.mark.django_db
 def test_evaluating_a_compliant_submission_moves_it_to_in_review(account, applicant):
-    profile = submitted(compliant_profile(account), applicant)
+    profile = submitted(complete_secondary_profile(account), applicant)
 
     evaluation = evaluate_submission(profile_id=profile.pk, revision=1)
 
@@ -907,7 +860,7 @@ def test_evaluating_a_compliant_submission_moves_it_to_in_review(account, applic
 def test_evaluating_a_noncompliant_submission_rejects_it_with_the_error_codes(
     account, applicant
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(Address, profile, street="P.O. Box 12")
     AuthorizedRepresentative.objects.filter(profile=profile, position=2).delete()
     profile = submitted(profile, applicant)
@@ -929,7 +882,7 @@ def test_evaluating_a_noncompliant_submission_rejects_it_with_the_error_codes(
 
 @pytest.mark.django_db
 def test_a_primary_rejected_after_submission_rejects_the_secondary(account, applicant):
-    profile = submitted(compliant_profile(account), applicant)
+    profile = submitted(complete_secondary_profile(account), applicant)
     CustomerProfile.objects.for_account(account).primary().update(
         status=Status.TWILIO_REJECTED
     )
@@ -944,7 +897,7 @@ def test_a_primary_rejected_after_submission_rejects_the_secondary(account, appl
 
 @pytest.mark.django_db
 def test_an_evaluation_records_the_warnings(account, applicant):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
     update(AuthorizedRepresentative, profile, position=1, email="ada@gmail.com")
     profile = submitted(profile, applicant)
 
@@ -963,7 +916,7 @@ def counts(profile) -> tuple[int, int]:
 
 @pytest.mark.django_db
 def test_a_second_evaluation_of_the_same_revision_changes_nothing(account, applicant):
-    profile = submitted(compliant_profile(account), applicant)
+    profile = submitted(complete_secondary_profile(account), applicant)
     assert evaluate_submission(profile_id=profile.pk, revision=1) is not None
     before = counts(profile)
 
@@ -977,7 +930,7 @@ def test_a_second_evaluation_of_the_same_revision_changes_nothing(account, appli
 @pytest.mark.django_db
 def test_an_evaluation_of_a_stale_revision_changes_nothing(account, applicant):
     profile = submitted(
-        compliant_profile(account, status=Status.TWILIO_REJECTED, revision=1),
+        complete_secondary_profile(account, status=Status.TWILIO_REJECTED, revision=1),
         applicant,
     )
     assert profile.revision == 2
@@ -991,7 +944,7 @@ def test_an_evaluation_of_a_stale_revision_changes_nothing(account, applicant):
 
 @pytest.mark.django_db
 def test_an_evaluation_of_a_draft_changes_nothing(account):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
 
     assert evaluate_submission(profile_id=profile.pk, revision=0) is None
 
@@ -1010,7 +963,7 @@ def test_an_evaluation_of_a_vanished_profile_returns_none(db):
 def test_submitting_runs_the_evaluation_once_the_transaction_commits(
     account, applicant, django_capture_on_commit_callbacks
 ):
-    profile = compliant_profile(account)
+    profile = complete_secondary_profile(account)
 
     with django_capture_on_commit_callbacks(execute=True):
         profile_submit(profile=profile, actor=applicant)
@@ -1025,7 +978,7 @@ def test_submitting_runs_the_evaluation_once_the_transaction_commits(
 
 def waiting(account, user, count, **profile_fields) -> list[CustomerProfile]:
     return [
-        submitted(compliant_profile(account, **profile_fields), user)
+        submitted(complete_secondary_profile(account, **profile_fields), user)
         for _ in range(count)
     ]
 
@@ -1099,7 +1052,7 @@ def test_a_batch_holds_at_most_the_batch_size_oldest_first(
 
 @pytest.mark.django_db
 def test_a_batch_leaves_drafts_and_decided_profiles_alone(account, applicant):
-    draft = compliant_profile(account)
+    draft = complete_secondary_profile(account)
     (decided,) = waiting(account, applicant, 1)
     evaluate_submission(profile_id=decided.pk, revision=1)
     (pending,) = waiting(account, applicant, 1)
@@ -1129,10 +1082,10 @@ def test_a_batch_costs_the_same_queries_for_3_and_for_30_submissions(
 def test_a_mixed_batch_writes_each_profile_its_own_outcome_in_two_updates(
     account, applicant
 ):
-    complete = [compliant_profile(account) for _ in range(3)]
-    no_address = compliant_profile(account)
+    complete = [complete_secondary_profile(account) for _ in range(3)]
+    no_address = complete_secondary_profile(account)
     no_address.address.delete()
-    one_representative = compliant_profile(account)
+    one_representative = complete_secondary_profile(account)
     one_representative.representatives.filter(position=2).delete()
     profiles = [
         submitted(profile, applicant)

@@ -40,9 +40,8 @@ from profiles.models import (
 )
 from profiles.notifications.delivery import deliver
 from profiles.tests.builders import complete_secondary_profile
-from profiles.tests.processes import free_port, stop, wait_for_port
+from profiles.tests.processes import database_url, free_port, stop, wait_for_port
 from profiles.tests.receivers import Receiver, Reply
-from profiles.tests.test_stack import database_url
 
 pytestmark = [
     pytest.mark.integration,

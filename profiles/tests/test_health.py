@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def anonymous() -> Client:
-    return Client()
-
-
-@pytest.fixture
 def broker_at(celery_config):
     """Point the Celery app's publishing connection at another broker URL.
 

@@ -22,15 +22,12 @@ from profiles.models import NotificationDelivery, SupportingDocument
 from profiles.notifications.delivery import deliver
 from profiles.notifications.targets import UnsafeTarget, check_callback_url
 from profiles.steps import STEP_NAMES
+from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.files import PDF
 from profiles.tests.receivers import Receiver, Reply
-from profiles.tests.test_access_matrix import ROUTES, build_side, url_for
-from profiles.tests.test_wizard import (
-    complete_profile,
-    snapshot,
-    step_url,
-    valid_data,
-)
+from profiles.tests.routes import ROUTES, build_side, url_for
+from profiles.tests.wizard_client import snapshot, step_url
+from profiles.tests.wizard_data import valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +144,7 @@ def test_every_step_survives_fuzzed_posts(account, member, step):
     @given(data=st.data())
     def run(data):
         # A fresh draft each time: an accepted post may legitimately change one.
-        profile = complete_profile(account)
+        profile = complete_secondary_profile(account)
         url_step = data.draw(
             st.one_of(st.just(step), st.sampled_from([*STEPS, "bogus", "done"]))
         )
@@ -164,7 +161,7 @@ def test_every_step_survives_fuzzed_posts(account, member, step):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_a_post_far_over_the_upload_limit_is_a_clear_400(account, member, step):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     before = snapshot(profile)
     payload = valid_data(step)
     payload["wizard-current_step"] = step
@@ -187,7 +184,7 @@ def test_a_host_the_portal_does_not_serve_is_a_clear_400(member, path):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_thousands_of_duplicated_fields_are_a_clear_400(account, member, step):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     before = snapshot(profile)
     payload = {**valid_data(step), "wizard-current_step": step}
     payload[f"{step}-dup"] = ["x"] * 2000
@@ -198,15 +195,16 @@ def test_thousands_of_duplicated_fields_are_a_clear_400(account, member, step):
     assert snapshot(profile) == before
 
 
-def test_the_review_submit_survives_fuzzed_rejections(account, reviewer):
-    client = Client()
-    client.force_login(reviewer)
+def test_the_review_submit_survives_fuzzed_rejections(account, reviewer_client):
+    client = reviewer_client
     reason = st.one_of(text, st.lists(text, min_size=2, max_size=2))
 
     @FUZZ
     @given(data=st.data())
     def run(data):
-        profile = complete_profile(account, status=Status.IN_REVIEW, revision=1)
+        profile = complete_secondary_profile(
+            account, status=Status.IN_REVIEW, revision=1
+        )
         before = snapshot(profile)
         payload = {}
         for code in data.draw(
@@ -303,7 +301,7 @@ def hostile(obj, name: str) -> str:
 def hostile_profile(account):
     """A profile whose every text field holds markup, as if stored unchecked."""
     TAGGED.clear()
-    profile = complete_profile(
+    profile = complete_secondary_profile(
         account,
         email="alerts@acme.example.com",
         status=Status.IN_REVIEW,
@@ -371,9 +369,10 @@ def test_markup_in_every_field_is_escaped_in_the_portal(
         assert_escaped(applicant_client.get(url).content.decode(), url)
 
 
-def test_markup_in_every_field_is_escaped_on_the_review_page(hostile_profile, reviewer):
-    client = Client()
-    client.force_login(reviewer)
+def test_markup_in_every_field_is_escaped_on_the_review_page(
+    hostile_profile, reviewer_client
+):
+    client = reviewer_client
 
     url = reverse("admin:profiles_customerprofile_change", args=[hostile_profile.pk])
     page = client.get(url).content.decode()
@@ -500,7 +499,7 @@ def test_a_name_that_turns_private_after_entry_is_refused_at_send(
     table = {"hooks.rebind.example": ["93.184.215.14"]}
     fake_resolver(monkeypatch, table)
     check_callback_url("https://hooks.rebind.example/cb", resolve_required=True)
-    profile = complete_profile(
+    profile = complete_secondary_profile(
         account, status_callback="https://hooks.rebind.example/cb", email=""
     )
     lifecycle.profile_submit(profile=profile, actor=None)
@@ -530,7 +529,9 @@ def test_a_redirect_towards_a_private_address_is_not_followed(
         Reply(status, headers={"Location": "http://169.254.169.254/latest/meta-data"})
     ).start()
     try:
-        profile = complete_profile(account, status_callback=receiver.url, email="")
+        profile = complete_secondary_profile(
+            account, status_callback=receiver.url, email=""
+        )
         lifecycle.profile_submit(profile=profile, actor=None)
         delivery = NotificationDelivery.objects.get(
             status_change__profile=profile, channel=Channel.WEBHOOK

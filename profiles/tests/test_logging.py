@@ -9,13 +9,12 @@ import re
 import time
 
 import pytest
-from django.test import Client
 
 from portal.logging import JsonFormatter, RequestIdFilter, request_id
 from profiles import tasks
 from profiles.choices import Status
 from profiles.tests.builders import complete_secondary_profile
-from profiles.tests.test_tasks import wait_for_decision
+from profiles.tests.waiting import wait_for_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +39,6 @@ class LogLines:
     @property
     def entries(self) -> list[dict]:
         return [json.loads(line) for line in self.stream.getvalue().splitlines()]
-
-
-@pytest.fixture
-def anonymous() -> Client:
-    return Client()
 
 
 # --- the format ---------------------------------------------------------------

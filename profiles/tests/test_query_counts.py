@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from profiles.choices import Status
 from profiles.models import CustomerProfile
 from profiles.steps import SAVED_WITH_THE_READ
-from profiles.tests.builders import bulk_secondary_profiles
-from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
-from profiles.tests.test_wizard import complete_profile, step_url, valid_data
+from profiles.tests.builders import (
+    bulk_secondary_profiles,
+    complete_secondary_profile,
+)
+from profiles.tests.wizard_client import step_url
+from profiles.tests.wizard_data import valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -41,44 +43,35 @@ def add_profiles(account, count: int, status=Status.IN_REVIEW) -> None:
     bulk_secondary_profiles(account, count, lambda n: {"status": status})
 
 
-def grow(account, other) -> None:
+def grow(account, other_account) -> None:
     """From SMALL to LARGE profiles in the database."""
     extra = LARGE - CustomerProfile.objects.count()
     add_profiles(account, extra // 2)
-    add_profiles(other, extra - extra // 2)
+    add_profiles(other_account, extra - extra // 2)
     assert CustomerProfile.objects.count() == LARGE
 
 
 @pytest.fixture
-def other():
-    account = AccountFactory(name="Other Bulk Corp")
-    PrimaryProfileFactory(account=account)
-    return account
-
-
-@pytest.fixture
-def profiles(account, other):
+def profiles(account, other_account):
     """Two complete drafts of the applicant's, and SMALL profiles in all."""
-    first, second = complete_profile(account), complete_profile(account)
+    first, second = (
+        complete_secondary_profile(account),
+        complete_secondary_profile(account),
+    )
     add_profiles(account, SMALL - CustomerProfile.objects.count())
     assert CustomerProfile.objects.count() == SMALL
     return first, second
 
 
-@pytest.fixture
-def reviewer_client(reviewer) -> Client:
-    client = Client()
-    client.force_login(reviewer)
-    return client
-
-
-def assert_flat(django_assert_max_num_queries, account, other, request_small, big):
+def assert_flat(
+    django_assert_max_num_queries, account, other_account, request_small, big
+):
     """Same count at SMALL and LARGE (checked first), and at most MAX_QUERIES."""
     with CaptureQueriesContext(connection) as captured:
         response = request_small()
     assert response.status_code in (200, 302), response.content[:2000]
     small = len(captured)
-    grow(account, other)
+    grow(account, other_account)
     with django_assert_max_num_queries(MAX_QUERIES) as captured:
         response = big()
         assert response.status_code in (200, 302), response.content[:2000]
@@ -91,29 +84,44 @@ def assert_flat(django_assert_max_num_queries, account, other, request_small, bi
 
 @pytest.mark.parametrize("tab", ["secondary", "primary"])
 def test_the_profile_list(
-    django_assert_max_num_queries, applicant_client, account, other, profiles, tab
+    django_assert_max_num_queries,
+    applicant_client,
+    account,
+    other_account,
+    profiles,
+    tab,
 ):
     def get():
         return applicant_client.get(f"/profiles/?tab={tab}")
 
-    assert_flat(django_assert_max_num_queries, account, other, get, get)
+    assert_flat(django_assert_max_num_queries, account, other_account, get, get)
 
 
 @pytest.mark.parametrize("step", [*EDIT_STEPS, "review"])
 def test_each_wizard_step_get(
-    django_assert_max_num_queries, applicant_client, account, other, profiles, step
+    django_assert_max_num_queries,
+    applicant_client,
+    account,
+    other_account,
+    profiles,
+    step,
 ):
     first, _ = profiles
 
     def get():
         return applicant_client.get(step_url(first, step))
 
-    assert_flat(django_assert_max_num_queries, account, other, get, get)
+    assert_flat(django_assert_max_num_queries, account, other_account, get, get)
 
 
 @pytest.mark.parametrize("step", EDIT_STEPS)
 def test_a_valid_step_post(
-    django_assert_max_num_queries, applicant_client, account, other, profiles, step
+    django_assert_max_num_queries,
+    applicant_client,
+    account,
+    other_account,
+    profiles,
+    step,
 ):
     """The same answers saved over two identical drafts, before and after growth."""
     first, second = profiles
@@ -128,7 +136,7 @@ def test_a_valid_step_post(
         return request
 
     assert_flat(
-        django_assert_max_num_queries, account, other, post(first), post(second)
+        django_assert_max_num_queries, account, other_account, post(first), post(second)
     )
 
 
@@ -154,7 +162,7 @@ def test_saving_a_step_reads_the_profile_once_with_its_lock(
 
 
 def test_the_review_step_submit(
-    django_assert_max_num_queries, applicant_client, account, other, profiles
+    django_assert_max_num_queries, applicant_client, account, other_account, profiles
 ):
     """Posting the review step submits (the evaluation runs inline in tests)."""
     first, second = profiles
@@ -168,37 +176,46 @@ def test_the_review_step_submit(
         return request
 
     assert_flat(
-        django_assert_max_num_queries, account, other, submit(first), submit(second)
+        django_assert_max_num_queries,
+        account,
+        other_account,
+        submit(first),
+        submit(second),
     )
 
 
 def test_the_profile_detail_page(
-    django_assert_max_num_queries, applicant_client, account, other, profiles
+    django_assert_max_num_queries, applicant_client, account, other_account, profiles
 ):
     first, _ = profiles
 
     def get():
         return applicant_client.get(first.get_absolute_url())
 
-    assert_flat(django_assert_max_num_queries, account, other, get, get)
+    assert_flat(django_assert_max_num_queries, account, other_account, get, get)
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=in-review", "?q=Bulk"])
 def test_the_admin_review_queue(
-    django_assert_max_num_queries, reviewer_client, account, other, profiles, query
+    django_assert_max_num_queries,
+    reviewer_client,
+    account,
+    other_account,
+    profiles,
+    query,
 ):
     def get():
         return reviewer_client.get(QUEUE + query)
 
-    assert_flat(django_assert_max_num_queries, account, other, get, get)
+    assert_flat(django_assert_max_num_queries, account, other_account, get, get)
 
 
 def test_the_admin_review_page(
-    django_assert_max_num_queries, reviewer_client, account, other, profiles
+    django_assert_max_num_queries, reviewer_client, account, other_account, profiles
 ):
     first, _ = profiles
 
     def get():
         return reviewer_client.get(f"{QUEUE}{first.pk}/change/")
 
-    assert_flat(django_assert_max_num_queries, account, other, get, get)
+    assert_flat(django_assert_max_num_queries, account, other_account, get, get)

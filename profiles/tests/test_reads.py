@@ -13,12 +13,12 @@ from profiles.choices import ProfileKind, Status
 from profiles.lifecycle import profile_submit, transition
 from profiles.models import BusinessInformation, CustomerProfile, Evaluation
 from profiles.reads import attach_rows, compiled, history_of, with_history, with_rows
+from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
     PrimaryProfileFactory,
 )
-from profiles.tests.test_wizard import complete_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def rows_of(profile) -> dict[str, list[dict]]:
 
 @pytest.fixture
 def profile(account):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     Evaluation.objects.create(
         profile=profile,
         revision=1,
@@ -129,7 +129,9 @@ def test_the_history_read_with_the_profile_is_its_history(
     account, django_assert_num_queries
 ):
     applicant = MembershipFactory(account=account).user
-    submitted = profile_submit(profile=complete_profile(account), actor=applicant)
+    submitted = profile_submit(
+        profile=complete_secondary_profile(account), actor=applicant
+    )
     transition(submitted, Status.IN_REVIEW)
     stored = [
         (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
@@ -174,8 +176,8 @@ def test_a_compiled_subquery_answers_as_the_expression_it_came_from(
     primary = PrimaryProfileFactory(
         account=account, status=status, valid_until=valid_until
     )
-    secondary = complete_profile(account)
-    other = complete_profile(AccountFactory(name="Other Corp"))
+    secondary = complete_secondary_profile(account)
+    other = complete_secondary_profile(AccountFactory(name="Other Corp"))
     profiles = CustomerProfile.objects.filter(pk__in=[secondary.pk, other.pk])
 
     once = profiles.annotate(

@@ -17,13 +17,8 @@ from profiles.models import (
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
-from profiles.tests.builders import add_document
-from profiles.tests.factories import (
-    AddressFactory,
-    BusinessInformationFactory,
-    RepresentativeFactory,
-    SecondaryProfileFactory,
-)
+from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.wizard_client import step_url
 from profiles.tests.wizard_data import (
     ADDRESS,
     FIRST_REPRESENTATIVE,
@@ -40,43 +35,12 @@ MISSING_REP_REASON = "Authorized representative #2 is missing."
 # --- Helpers ------------------------------------------------------------------
 
 
-def complete_profile(account, *, second_email="grace@acme.example.com"):
-    """A draft with every step saved that the evaluation accepts."""
-    profile = SecondaryProfileFactory(
-        account=account,
-        email="alerts@acme.example.com",
-        completed_steps=STEPS[:-1],
-    )
-    BusinessInformationFactory(profile=profile)
-    RepresentativeFactory(
-        profile=profile,
-        position=1,
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@acme.example.com",
-    )
-    RepresentativeFactory(
-        profile=profile,
-        position=2,
-        first_name="Grace",
-        last_name="Hopper",
-        email=second_email,
-    )
-    AddressFactory(profile=profile)
-    add_document(profile)
-    return profile
-
-
 def noncompliant_profile(account):
     """A draft with a PO-box street and only one representative."""
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     Address.objects.filter(profile=profile).update(street="P.O. Box 12")
     AuthorizedRepresentative.objects.filter(profile=profile, position=2).delete()
     return profile
-
-
-def step_url(profile, step) -> str:
-    return f"/profiles/{profile.sid}/edit/{step}/"
 
 
 def detail_url(profile) -> str:
@@ -268,7 +232,7 @@ def test_the_review_step_of_a_draft_lists_the_failures_before_submit(
 def test_the_review_step_of_a_complete_draft_says_everything_is_in_place(
     account, applicant_client
 ):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
 
     html = page(applicant_client, step_url(profile, "review"))
 
@@ -343,7 +307,9 @@ def test_fixing_the_answers_and_resubmitting_moves_the_profile_to_in_review(
 @pytest.fixture
 def pending(account, applicant):
     """A submitted profile whose evaluation has not run (no on_commit here)."""
-    profile = profile_submit(profile=complete_profile(account), actor=applicant)
+    profile = profile_submit(
+        profile=complete_secondary_profile(account), actor=applicant
+    )
     assert profile.status == Status.PENDING_REVIEW
     return profile
 
@@ -406,7 +372,7 @@ def test_the_status_url_needs_a_signed_in_member(pending, client):
 def test_the_review_step_warns_about_an_email_off_the_website_domain(
     account, applicant_client
 ):
-    profile = complete_profile(account, second_email="grace@gmail.com")
+    profile = complete_secondary_profile(account, second_email="grace@gmail.com")
 
     html = page(applicant_client, step_url(profile, "review"))
 
@@ -419,7 +385,7 @@ def test_the_review_step_warns_about_an_email_off_the_website_domain(
 def test_the_detail_page_keeps_the_warning_of_the_evaluation(
     account, applicant_client, django_capture_on_commit_callbacks
 ):
-    profile = complete_profile(account, second_email="grace@gmail.com")
+    profile = complete_secondary_profile(account, second_email="grace@gmail.com")
 
     profile = submit(applicant_client, profile, django_capture_on_commit_callbacks)
     html = page(applicant_client, detail_url(profile))
@@ -434,7 +400,9 @@ def test_a_compliant_profile_without_domain_mismatch_shows_no_warning(
     account, applicant_client, django_capture_on_commit_callbacks
 ):
     profile = submit(
-        applicant_client, complete_profile(account), django_capture_on_commit_callbacks
+        applicant_client,
+        complete_secondary_profile(account),
+        django_capture_on_commit_callbacks,
     )
 
     html = page(applicant_client, detail_url(profile))
@@ -450,7 +418,7 @@ def test_a_compliant_profile_without_domain_mismatch_shows_no_warning(
 def test_a_rejection_for_a_missing_address_and_no_document_shows_both_reasons(
     account, applicant_client, django_capture_on_commit_callbacks
 ):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     Address.objects.filter(profile=profile).delete()
     SupportingDocument.objects.filter(profile=profile).delete()
 
@@ -467,7 +435,9 @@ def test_a_rejection_for_a_missing_address_and_no_document_shows_both_reasons(
 def test_a_rejection_for_an_unapproved_primary_is_listed_under_account(
     account, applicant, applicant_client
 ):
-    profile = profile_submit(profile=complete_profile(account), actor=applicant)
+    profile = profile_submit(
+        profile=complete_secondary_profile(account), actor=applicant
+    )
     CustomerProfile.objects.for_account(account).primary().update(
         status=Status.TWILIO_REJECTED
     )

@@ -15,14 +15,8 @@ from django.urls import reverse
 from profiles.choices import DocumentType
 from profiles.models import SupportingDocument
 from profiles.tests.builders import PDF
-from profiles.tests.factories import SecondaryProfileFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def profile(account):
-    return SecondaryProfileFactory(account=account)
 
 
 def upload(client, profile, name="certificate.pdf", content=PDF):
@@ -138,11 +132,10 @@ def test_another_account_gets_a_404_and_no_link(other_client, profile, s3_docume
     assert "Location" not in response
 
 
-def test_a_reviewer_gets_a_link_too(reviewer, client, profile, s3_documents):
+def test_a_reviewer_gets_a_link_too(reviewer_client, profile, s3_documents):
     document = stored_document(profile)
-    client.force_login(reviewer)
 
-    response = client.get(download_url(document))
+    response = reviewer_client.get(download_url(document))
 
     assert response.status_code == 302
     assert requests.get(response["Location"], timeout=10).content == PDF

@@ -20,17 +20,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from profiles.choices import Status
 from profiles.lifecycle import lock_profile, transition
 from profiles.models import CustomerProfile
-from profiles.tests.builders import PDF, complete_secondary_profile
+from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.compose import (
     ROOT,
     command_of,
@@ -39,8 +38,10 @@ from profiles.tests.compose import (
     interpolate,
 )
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
-from profiles.tests.processes import free_port, stop
-from profiles.tests.test_wizard import (
+from profiles.tests.files import PDF
+from profiles.tests.processes import database_url, free_port, stop
+from profiles.tests.waiting import wait_for_decision
+from profiles.tests.wizard_data import (
     ADDRESS,
     BUSINESS,
     FIRST_REPRESENTATIVE,
@@ -67,18 +68,6 @@ class Stack:
         # The last piece may be a line still being written.
         lines = self.logs[name].read_text().split("\n")[:-1]
         return [json.loads(line) for line in lines if line.startswith("{")]
-
-
-def database_url() -> str:
-    """The test database, as a DATABASE_URL for the processes."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    credentials = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"])
-    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
 def broker_env(folder: Path) -> dict[str, str]:
@@ -287,16 +276,6 @@ def lost_submission() -> CustomerProfile:
     return profile
 
 
-def wait_for_decision_in_db(profile, timeout: float = 60.0) -> CustomerProfile:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        profile.refresh_from_db()
-        if profile.status != Status.PENDING_REVIEW:
-            return profile
-        time.sleep(0.2)
-    raise AssertionError(f"{profile.sid} was not swept within {timeout} s")
-
-
 def wait_for_worker_lines(stack: Stack, text: str, request_id: str) -> list[dict]:
     """The worker's JSON lines that mention the text under the request id."""
     deadline = time.monotonic() + 20
@@ -359,7 +338,7 @@ def test_the_stack_serves_a_submission_over_http_and_its_workers_decide_it(
     assert decided["status"] == Status.IN_REVIEW, decided
     assert decided["revision"] == 1
     # Beat's sweep sent the lost one to the worker.
-    assert wait_for_decision_in_db(lost).status == Status.IN_REVIEW
+    assert wait_for_decision(lost, timeout=60.0).status == Status.IN_REVIEW
     # The submit request's id is in the worker's log lines of the evaluation.
     evaluated = wait_for_worker_lines(stack, "evaluate_profile", request_id)
     assert evaluated[0]["level"] == "INFO"

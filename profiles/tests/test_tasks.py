@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,20 +13,11 @@ from profiles import tasks
 from profiles.choices import Status
 from profiles.evaluation import stale_submissions
 from profiles.lifecycle import ProfileLocked, lock_profile, profile_submit, transition
-from profiles.models import CustomerProfile, Evaluation, StatusChange
+from profiles.models import Evaluation, StatusChange
 from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.waiting import wait_for_decision
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for_decision(profile, timeout=20.0) -> CustomerProfile:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        profile.refresh_from_db()
-        if profile.status != Status.PENDING_REVIEW:
-            return profile
-        time.sleep(0.05)
-    raise AssertionError(f"{profile.sid} was not decided within {timeout} s")
 
 
 def drain_queue(account):

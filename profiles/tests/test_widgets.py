@@ -13,7 +13,9 @@ from profiles.forms import (
     RepresentativeForm,
     SupportingDocumentsForm,
 )
-from profiles.tests.test_wizard import new_draft, post_step, valid_data
+from profiles.tests.builders import new_draft
+from profiles.tests.wizard_client import post_step
+from profiles.tests.wizard_data import valid_data
 from profiles.widgets import CachedSelect
 
 # Every drop-down of the wizard, with one of its valid values.

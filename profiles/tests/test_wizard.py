@@ -6,7 +6,6 @@ import hashlib
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from profiles.choices import Status
@@ -19,132 +18,25 @@ from profiles.models import (
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
-from profiles.tests.builders import add_document
-from profiles.tests.factories import (
-    AddressFactory,
-    BusinessInformationFactory,
-    RepresentativeFactory,
-    SecondaryProfileFactory,
+from profiles.tests.builders import (
+    add_document,
+    complete_secondary_profile,
+    new_draft,
 )
 from profiles.tests.files import PDF
+from profiles.tests.wizard_client import fill_steps, post_step, snapshot, step_url
 from profiles.tests.wizard_data import (
-    ADDRESS,
-    BUSINESS,
     FIRST_REPRESENTATIVE,
-    GENERAL,
     NOTIFICATIONS,
-    SECOND_REPRESENTATIVE,
+    pdf_upload,
+    representatives_data,
+    valid_data,
 )
 
 pytestmark = pytest.mark.django_db
 
 STEPS = list(STEP_NAMES)
 LOCKED_STATUSES = [Status.PENDING_REVIEW, Status.IN_REVIEW, Status.TWILIO_APPROVED]
-
-FIELDS = {
-    "general": GENERAL,
-    "business": BUSINESS,
-    "address": ADDRESS,
-    "notifications": NOTIFICATIONS,
-    "review": {},
-}
-
-
-def step_url(profile, step=None) -> str:
-    base = f"/profiles/{profile.sid}/edit/"
-    return f"{base}{step}/" if step else base
-
-
-def prefixed(prefix: str, fields: dict) -> dict:
-    return {f"{prefix}-{name}": value for name, value in fields.items()}
-
-
-def pdf_upload(name="certificate.pdf", content=PDF) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def representatives_data(first=None, second=None) -> dict:
-    """The formset's management fields and two representatives' fields."""
-    data = {
-        "representatives-TOTAL_FORMS": "2",
-        "representatives-INITIAL_FORMS": "0",
-        "representatives-MIN_NUM_FORMS": "1",
-        "representatives-MAX_NUM_FORMS": "2",
-    }
-    data.update(prefixed("representatives-0", first or {}))
-    data.update(prefixed("representatives-1", second or {}))
-    return data
-
-
-def valid_data(step: str, **overrides) -> dict:
-    """Valid POST data for a step; an override of None leaves the field out."""
-    if step == "representatives":
-        first = {**FIRST_REPRESENTATIVE, **overrides}
-        first = {name: value for name, value in first.items() if value is not None}
-        return representatives_data(first, SECOND_REPRESENTATIVE)
-    fields = dict(FIELDS.get(step, {}))
-    if step == "documents":
-        fields = {"document_type": "business_registration", "files": pdf_upload()}
-    fields.update(overrides)
-    if isinstance(fields.get("files"), bytes):
-        fields["files"] = pdf_upload("upload.pdf", fields["files"])
-    kept = {name: value for name, value in fields.items() if value is not None}
-    return prefixed(step, kept)
-
-
-def post_step(client, profile, step, data=None, **extra):
-    """POST one step with its management form, as the step's page does."""
-    payload = {"wizard-current_step": step, **(data or {}), **extra}
-    return client.post(step_url(profile, step), payload)
-
-
-def fill_steps(client, profile, steps=STEPS[:-1]) -> None:
-    for step in steps:
-        response = post_step(client, profile, step, valid_data(step))
-        assert response.status_code == 302, (step, response.content[:3000])
-
-
-def new_draft(account) -> CustomerProfile:
-    return SecondaryProfileFactory(account=account, friendly_name="")
-
-
-def complete_profile(account, **overrides) -> CustomerProfile:
-    """A profile with every step answered, built without the wizard."""
-    fields = {
-        "status": Status.DRAFT,
-        "email": "alerts@acme.example.com",
-        "status_callback": "https://hooks.acme.example.com/trusthub",
-        "completed_steps": STEPS[:-1],
-        **overrides,
-    }
-    profile = SecondaryProfileFactory(account=account, **fields)
-    BusinessInformationFactory(profile=profile)
-    RepresentativeFactory(
-        profile=profile, position=1, first_name="Ada", last_name="Lovelace"
-    )
-    RepresentativeFactory(
-        profile=profile, position=2, first_name="Grace", last_name="Hopper"
-    )
-    AddressFactory(profile=profile)
-    add_document(profile)
-    return profile
-
-
-def snapshot(profile) -> dict:
-    """Everything the wizard may write for a profile, straight from the database."""
-    rows = {
-        "business": BusinessInformation,
-        "representatives": AuthorizedRepresentative,
-        "address": Address,
-        "documents": SupportingDocument,
-        "status_changes": StatusChange,
-    }
-    state = {
-        name: list(m.objects.filter(profile=profile).values())
-        for name, m in rows.items()
-    }
-    state["profile"] = CustomerProfile.objects.filter(pk=profile.pk).values().get()
-    return state
 
 
 def html(response) -> str:
@@ -556,7 +448,7 @@ INVALID_CASES = [
 def test_invalid_input_is_shown_beside_the_field_and_in_the_summary(
     account, applicant_client, step, overrides, field_id, message
 ):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
 
     response = post_step(applicant_client, profile, step, valid_data(step, **overrides))
 
@@ -567,7 +459,7 @@ def test_invalid_input_is_shown_beside_the_field_and_in_the_summary(
 def test_invalid_input_changes_nothing(
     account, applicant_client, step, overrides, field_id, message
 ):
-    profile = complete_profile(account, completed_steps=[])
+    profile = complete_secondary_profile(account, completed_steps=[])
     before = snapshot(profile)
 
     post_step(applicant_client, profile, step, valid_data(step, **overrides))
@@ -880,7 +772,7 @@ def test_a_forged_or_stale_page_says_nothing_was_saved(
 def test_a_submitted_profile_refuses_to_show_any_step(
     account, applicant_client, step, status
 ):
-    profile = complete_profile(account, status=status)
+    profile = complete_secondary_profile(account, status=status)
 
     response = applicant_client.get(step_url(profile, step))
 
@@ -893,7 +785,7 @@ def test_a_submitted_profile_refuses_to_show_any_step(
 def test_a_submitted_profile_refuses_every_post_and_keeps_its_data(
     account, applicant_client, step, status
 ):
-    profile = complete_profile(account, status=status)
+    profile = complete_secondary_profile(account, status=status)
     before = snapshot(profile)
     data = valid_data(
         step, **({"business_name": "Changed"} if step == "general" else {})
@@ -908,7 +800,7 @@ def test_a_submitted_profile_refuses_every_post_and_keeps_its_data(
 
 @pytest.mark.parametrize("status", LOCKED_STATUSES)
 def test_a_submitted_profile_refuses_the_resume_link(account, applicant_client, status):
-    profile = complete_profile(account, status=status)
+    profile = complete_secondary_profile(account, status=status)
 
     response = applicant_client.get(step_url(profile))
 
@@ -932,7 +824,9 @@ def test_a_profile_cannot_be_submitted_twice(applicant_client, draft):
 
 
 def test_a_rejected_profile_can_be_edited_again(account, applicant_client):
-    profile = complete_profile(account, status=Status.TWILIO_REJECTED, revision=1)
+    profile = complete_secondary_profile(
+        account, status=Status.TWILIO_REJECTED, revision=1
+    )
 
     page = applicant_client.get(step_url(profile, "general"))
     saved = post_step(
@@ -952,7 +846,9 @@ def test_a_rejected_profile_can_be_edited_again(account, applicant_client):
 def test_resubmitting_a_rejected_profile_makes_revision_two(
     account, applicant, applicant_client
 ):
-    profile = complete_profile(account, status=Status.TWILIO_REJECTED, revision=1)
+    profile = complete_secondary_profile(
+        account, status=Status.TWILIO_REJECTED, revision=1
+    )
 
     response = post_step(applicant_client, profile, "review")
 
@@ -969,7 +865,7 @@ def test_resubmitting_a_rejected_profile_makes_revision_two(
 def test_submit_is_refused_while_the_primary_is_not_approved(
     account, applicant_client, primary_status
 ):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     account.profiles.primary().update(status=primary_status)
 
     response = post_step(applicant_client, profile, "review")
@@ -1012,7 +908,7 @@ REVIEW_ANSWERS = [
 
 
 def test_the_review_shows_every_answer(account, applicant_client):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account, **NOTIFICATIONS)
 
     page = html(applicant_client.get(step_url(profile, "review")))
 
@@ -1022,7 +918,7 @@ def test_the_review_shows_every_answer(account, applicant_client):
 
 @pytest.mark.parametrize("step", STEPS[:-1])
 def test_the_review_links_each_step_for_editing(account, applicant_client, step):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
 
     page = html(applicant_client.get(step_url(profile, "review")))
 
@@ -1030,7 +926,7 @@ def test_the_review_links_each_step_for_editing(account, applicant_client, step)
 
 
 def test_the_review_shows_the_other_registration_type_name(account, applicant_client):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     BusinessInformation.objects.filter(profile=profile).update(
         business_registration_identifier="Other",
         business_registration_identifier_other="Handelsregister",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 
 from .choices import RejectionCode, Status
@@ -125,21 +124,22 @@ def annotate_form(form, step: str, failures: list[Failure]) -> None:
     if form.is_bound or not mine:
         return
     subforms = getattr(form, "forms", None)
-    for failure in mine:
-        if subforms is None:
+    if subforms is None:
+        for failure in mine:
             name = failure.field.split("-")[-1] if failure.field else None
             _add_error(form, name, failure.reason)
-        elif failure.field:
+        return
+    for failure in mine:
+        if failure.field:
             _step, index, name = failure.field.split("-")
             _add_error(subforms[int(index)], name, failure.reason)
-    if subforms is not None:
-        form._errors = [sub.errors for sub in subforms]
-        form._non_form_errors = ErrorList(
-            [f.reason for f in mine if not f.field], error_class="nonform"
-        )
+    # An unbound formset's errors are empty: give it its forms' and its own.
+    form.errors.extend(sub.errors for sub in subforms)
+    form.non_form_errors().extend(f.reason for f in mine if not f.field)
 
 
 def _add_error(form, name: str | None, message: str) -> None:
-    if form._errors is None:
-        form._errors, form.cleaned_data = ErrorDict(), {}
+    if not hasattr(form, "cleaned_data"):
+        # An unbound form has no cleaned data, which add_error() updates.
+        form.cleaned_data = {}
     form.add_error(name if name in form.fields else None, message)

@@ -67,7 +67,6 @@ class ProfileWizard(NamedUrlWizardView):
     # formtools insists on one for forms with file fields; ProfileStorage never
     # writes to it, since uploads go straight to the document storage.
     file_storage = FileSystemStorage(location="/nonexistent")
-    template_name = "profiles/wizard.html"
 
     def dispatch(self, request, *args, **kwargs):
         """Load the user's profile and refuse any request once it is locked."""

@@ -114,7 +114,7 @@ class Wizard:
         pattern = self.step_url(profile, STEP_SLOT)
         return {name: pattern.replace(STEP_SLOT, name) for name in self.names}
 
-    def reads(self, step: str | None, *, posting: bool):
+    def reads(self, step: str | None, *, posting: bool) -> tuple[tuple[str, ...], bool]:
         """(relations, whether with the approved primary) that `step` reads
         with its profile: the rows it shows, and on a step that reviews, the
         account's approved primary. A post that saves reads what the form needs;

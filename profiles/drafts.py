@@ -1,18 +1,22 @@
 """Writing a secondary profile's answers while it is a draft (or rejected).
 
-Each wizard step's cleaned data is saved at once, on a locked row, and refused
-with 60711 once the profile is locked.
+Each wizard step's cleaned data is saved at once, in a transaction of its own
+on the profile's locked row, and refused with 60711 once the profile is locked.
+Which writer saves which step is declared with the step (see profiles.steps).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from .choices import ProfileKind
-from .lifecycle import ensure_editable, ensure_primary_approved, lock_profile
+from .lifecycle import ensure_editable, ensure_primary_approved
 from .models import (
     Account,
     Address,
@@ -23,8 +27,16 @@ from .models import (
 )
 from .storage import InspectedUpload
 
-# The profile's own columns a step may write (the rest live in related rows).
-DRAFT_FIELDS = ["friendly_name", "email", "status_callback", "completed_steps"]
+# A step's writer saves its answers into the profile's rows and returns the
+# profile's own columns it changes ({} for none).
+StepWriter = Callable[[CustomerProfile, Any], dict]
+
+
+class DraftStep(Protocol):
+    """What the service needs of a wizard step: its name and its writer."""
+
+    name: str
+    save: StepWriter
 
 
 def draft_create(*, account: Account) -> CustomerProfile:
@@ -38,31 +50,42 @@ def draft_create(*, account: Account) -> CustomerProfile:
     )
 
 
-def draft_save_step(
-    *, profile: CustomerProfile, step: str, data, already_locked: bool = False
-) -> CustomerProfile:
-    """Save one wizard step's cleaned data into the profile's rows.
-
-    `already_locked`: the caller read `profile` with its row lock, in the
-    transaction it is in; otherwise the profile is read again with the lock.
-    """
-    with transaction.atomic(savepoint=not already_locked):
-        locked = profile if already_locked else lock_profile(profile, primary=False)
-        ensure_editable(locked)
-        STEP_WRITERS[step](locked, data)
-        if step not in locked.completed_steps:
-            locked.completed_steps = [*locked.completed_steps, step]
-        locked.save(update_fields=[*DRAFT_FIELDS, "updated_at"])
-    return locked
+def draft_save_step(*, profile: CustomerProfile, step: DraftStep, data) -> None:
+    """Save one wizard step's cleaned data into an editable profile's rows."""
+    with transaction.atomic():
+        locked = lock_for_edit(profile)
+        columns = step.save(locked, data)
+        done = locked.completed_steps
+        if step.name not in done:
+            done = [*done, step.name]
+        CustomerProfile.objects.filter(pk=locked.pk).update(
+            **columns, completed_steps=done, updated_at=timezone.now()
+        )
 
 
 def document_remove(*, profile: CustomerProfile, document: SupportingDocument) -> None:
     """Delete a document from an editable profile, and its file once committed."""
     with transaction.atomic():
-        ensure_editable(lock_profile(profile, primary=False))
+        lock_for_edit(profile)
         storage, name = document.file.storage, document.file.name
         document.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def lock_for_edit(profile: CustomerProfile) -> CustomerProfile:
+    """Lock the profile's row and refuse an edit once it is submitted (60711).
+
+    Call inside transaction.atomic(). Reads the two columns an edit needs.
+    """
+    locked = _locked_for_edit().get(pk=profile.pk)
+    ensure_editable(locked)
+    return locked
+
+
+@cache
+def _locked_for_edit():
+    # Built once: building the read cost as much as running it.
+    return CustomerProfile.objects.select_for_update().only("status", "completed_steps")
 
 
 def _upsert(model, data: dict, **lookup) -> None:
@@ -75,16 +98,20 @@ def _upsert(model, data: dict, **lookup) -> None:
         model.objects.create(**lookup, **data)
 
 
-def _save_general(profile: CustomerProfile, data: dict) -> None:
+def write_general(profile: CustomerProfile, data: dict) -> dict:
+    """The business's name and website; the profile is called by that name."""
     _upsert(BusinessInformation, data, profile=profile)
-    profile.friendly_name = data["business_name"]
+    return {"friendly_name": data["business_name"]}
 
 
-def _save_business(profile: CustomerProfile, data: dict) -> None:
+def write_business(profile: CustomerProfile, data: dict) -> dict:
+    """The business's identity, type, industry, registration and regions."""
     _upsert(BusinessInformation, data, profile=profile)
+    return {}
 
 
-def _save_representatives(profile: CustomerProfile, data: list[dict]) -> None:
+def write_representatives(profile: CustomerProfile, data: list[dict]) -> dict:
+    """Representatives 1 and 2; a form left empty removes its representative."""
     for position, fields in enumerate(data, start=1):
         if fields:
             _upsert(
@@ -92,13 +119,17 @@ def _save_representatives(profile: CustomerProfile, data: list[dict]) -> None:
             )
         else:
             profile.representatives.filter(position=position).delete()
+    return {}
 
 
-def _save_address(profile: CustomerProfile, data: dict) -> None:
+def write_address(profile: CustomerProfile, data: dict) -> dict:
+    """The business's physical address."""
     _upsert(Address, data, profile=profile)
+    return {}
 
 
-def _save_documents(profile: CustomerProfile, data: dict) -> None:
+def write_documents(profile: CustomerProfile, data: dict) -> dict:
+    """Add the uploaded files (already inspected by the form) as documents."""
     uploads: list[InspectedUpload] = data["files"]
     for upload in uploads:
         SupportingDocument.objects.create(
@@ -110,18 +141,9 @@ def _save_documents(profile: CustomerProfile, data: dict) -> None:
             size=upload.size,
             sha256=upload.sha256,
         )
+    return {}
 
 
-def _save_notifications(profile: CustomerProfile, data: dict) -> None:
-    profile.email = data["email"]
-    profile.status_callback = data["status_callback"]
-
-
-STEP_WRITERS: dict[str, Callable[[CustomerProfile, object], None]] = {
-    "general": _save_general,
-    "business": _save_business,
-    "representatives": _save_representatives,
-    "address": _save_address,
-    "documents": _save_documents,
-    "notifications": _save_notifications,
-}
+def write_notifications(profile: CustomerProfile, data: dict) -> dict:
+    """Where the decision is sent: an email address, a status callback, or both."""
+    return {"email": data["email"], "status_callback": data["status_callback"]}

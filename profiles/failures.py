@@ -1,16 +1,18 @@
-"""Where the applicant fixes each evaluation failure: its step, field and link."""
+"""Where the applicant fixes each evaluation failure: its step, field and link.
+
+The places come from the wizard's steps (see steps): the policy field each
+step asks, and the reviewer's rejection codes each step answers.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 
 from .choices import RejectionCode, Status
-from .evaluation.policy import REQUIREMENTS, html_field_name
-from .steps import STEP_NAMES, STEP_TITLES, step_url
+from .steps import SECONDARY_WIZARD, Wizard
 
 
 @dataclass(frozen=True)
@@ -34,33 +36,35 @@ class StepFailures:
     failures: list[Failure]
 
 
-def failures_of(results: list[dict]) -> list[Failure]:
+def failures_of(
+    results: list[dict], wizard: Wizard = SECONDARY_WIZARD
+) -> list[Failure]:
     """Each failed requirement's invalid fields, or the requirement itself."""
     found = []
     for result in results:
-        if result["passed"]:
-            continue
-        requirement = REQUIREMENTS.get(result["requirement_name"])
-        found += _result_failures(requirement, result)
+        if not result["passed"]:
+            found += _result_failures(wizard, result)
     return found
 
 
-def _result_failures(requirement, result: dict) -> list[Failure]:
+def _result_failures(wizard: Wizard, result: dict) -> list[Failure]:
     """The requirement's own reason when no field carries it, then each field's."""
     failures = []
+    name = result["requirement_name"]
+    requirement = wizard.policy.get(name)
     field_reasons = {entry["failure_reason"] for entry in result["invalid"]}
     if requirement is None or result["failure_reason"] not in field_reasons:
-        step = requirement.step if requirement else None
+        step, _field = wizard.place(name, None)
         label = result.get("requirement_friendly_name", "")
         failures.append(
             Failure(step, None, label, result["failure_reason"], result["error_code"])
         )
     for entry in result["invalid"] if requirement else []:
-        spec = requirement.field(entry["object_field"])
+        step, field = wizard.place(name, entry["object_field"])
         failures.append(
             Failure(
-                spec.step if spec else requirement.step,
-                html_field_name(requirement, spec) if spec else None,
+                step,
+                field,
                 f"{requirement.friendly_name}: {entry['friendly_name']}",
                 entry["failure_reason"],
                 entry["error_code"],
@@ -69,24 +73,15 @@ def _result_failures(requirement, result: dict) -> list[Failure]:
     return failures
 
 
-# Where the applicant fixes what a reviewer's rejection code names.
-REVIEWER_CODE_FIELDS = {
-    18601: ("general", "general-business_name"),
-    18602: ("business", "business-business_registration_number"),
-    18603: ("address", "address-street"),
-    18604: ("representatives", "representatives-0-first_name"),
-    18605: ("representatives", "representatives-1-first_name"),
-    18606: ("representatives", "representatives-0-email"),
-}
-
-
-def reviewer_failures(errors: list[dict]) -> list[Failure]:
+def reviewer_failures(
+    errors: list[dict], wizard: Wizard = SECONDARY_WIZARD
+) -> list[Failure]:
     """A reviewer's rejection reasons, placed at the fields their codes name."""
     failures = []
     for error in errors:
-        if error.get("code") not in REVIEWER_CODE_FIELDS:
+        if error.get("code") not in wizard.reviewer_places:
             continue
-        step, field = REVIEWER_CODE_FIELDS[error["code"]]
+        step, field = wizard.reviewer_places[error["code"]]
         label = str(RejectionCode(error["code"]).label)
         failures.append(Failure(step, field, label, error["message"], error["code"]))
     return failures
@@ -102,19 +97,21 @@ def rejection_failures(profile, evaluation) -> list:
     return failures_of(evaluation.results)
 
 
-def group_by_step(profile, failures: list[Failure]) -> list[StepFailures]:
+def group_by_step(
+    profile, failures: list[Failure], wizard: Wizard = SECONDARY_WIZARD
+) -> list[StepFailures]:
     """Failures in wizard order; account-level ones (no step) come last."""
     grouped = defaultdict(list)
     for failure in failures:
         grouped[failure.step].append(failure)
-    order = [s for s in STEP_NAMES if s in grouped] + (
+    order = [s for s in wizard.names if s in grouped] + (
         [None] if None in grouped else []
     )
     return [
         StepFailures(
             step,
-            STEP_TITLES.get(step, _("Account")),
-            step_url(profile, step) if step else None,
+            wizard.titles.get(step, _("Account")),
+            wizard.step_url(profile, step) if step else None,
             grouped[step],
         )
         for step in order
@@ -127,21 +124,22 @@ def annotate_form(form, step: str, failures: list[Failure]) -> None:
     if form.is_bound or not mine:
         return
     subforms = getattr(form, "forms", None)
-    for failure in mine:
-        if subforms is None:
+    if subforms is None:
+        for failure in mine:
             name = failure.field.split("-")[-1] if failure.field else None
             _add_error(form, name, failure.reason)
-        elif failure.field:
+        return
+    for failure in mine:
+        if failure.field:
             _step, index, name = failure.field.split("-")
             _add_error(subforms[int(index)], name, failure.reason)
-    if subforms is not None:
-        form._errors = [sub.errors for sub in subforms]
-        form._non_form_errors = ErrorList(
-            [f.reason for f in mine if not f.field], error_class="nonform"
-        )
+    # An unbound formset's errors are empty: give it its forms' and its own.
+    form.errors.extend(sub.errors for sub in subforms)
+    form.non_form_errors().extend(f.reason for f in mine if not f.field)
 
 
 def _add_error(form, name: str | None, message: str) -> None:
-    if form._errors is None:
-        form._errors, form.cleaned_data = ErrorDict(), {}
+    if not hasattr(form, "cleaned_data"):
+        # An unbound form has no cleaned data, which add_error() updates.
+        form.cleaned_data = {}
     form.add_error(name if name in form.fields else None, message)

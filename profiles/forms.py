@@ -1,6 +1,7 @@
 """One form per wizard step. Field names are the Trust Hub attribute names.
 
-Forms only validate; the wizard hands their cleaned data to `drafts`.
+Forms only validate; the wizard hands their cleaned data to `drafts`. Which
+fields the policy requires, the wizard's step says (`required_fields`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ class SingleLineMixin:
         return cleaned
 
 
+class PolicyRequiredMixin:
+    """The fields the policy requires are required (`required_fields`, from
+    the wizard's step: see steps), whatever the model allows for a draft."""
+
+    def __init__(self, *args, required_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in required_fields:
+            self.fields[name].required = True
+
+
 class ChoosePromptMixin:
     """Drop-downs open on "Choose…" rather than Django's dashes.
 
@@ -115,7 +126,7 @@ class WebURLField(forms.URLField):
         super().__init__(**kwargs)
 
 
-class GeneralInformationForm(SingleLineMixin, forms.ModelForm):
+class GeneralInformationForm(PolicyRequiredMixin, SingleLineMixin, forms.ModelForm):
     website_url = WebURLField(
         label=_("Website URL"),
         help_text=_(
@@ -133,14 +144,9 @@ class GeneralInformationForm(SingleLineMixin, forms.ModelForm):
         }
 
 
-class BusinessInformationForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
-    required_fields = (
-        "business_identity",
-        "business_type",
-        "business_industry",
-        "business_registration_identifier",
-        "business_registration_number",
-    )
+class BusinessInformationForm(
+    PolicyRequiredMixin, ChoosePromptMixin, SingleLineMixin, forms.ModelForm
+):
     business_regions_of_operation = forms.MultipleChoiceField(
         label=_("Operating regions"),
         choices=Region.choices,
@@ -181,11 +187,6 @@ class BusinessInformationForm(ChoosePromptMixin, SingleLineMixin, forms.ModelFor
             "social_media_profile_urls": _("Optional. One address per line."),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.required_fields:
-            self.fields[name].required = True
-
     def clean_social_media_profile_urls(self):
         return "\n".join(
             validate_url_lines(self.cleaned_data["social_media_profile_urls"])
@@ -209,7 +210,9 @@ class BusinessInformationForm(ChoosePromptMixin, SingleLineMixin, forms.ModelFor
         return cleaned
 
 
-class RepresentativeForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
+class RepresentativeForm(
+    PolicyRequiredMixin, ChoosePromptMixin, SingleLineMixin, forms.ModelForm
+):
     class Meta:
         model = AuthorizedRepresentative
         fields = [
@@ -240,10 +243,18 @@ class RepresentativeForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
 
 
 class BaseRepresentativesFormSet(forms.BaseFormSet):
-    """Two representatives; the first is required here, both for approval."""
+    """Two representatives; the first is required here, both for approval.
+
+    `required_fields` go to each representative's form.
+    """
+
+    def __init__(self, *args, required_fields=(), **kwargs):
+        self.required_fields = required_fields
+        super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
+        kwargs["required_fields"] = self.required_fields
         kwargs["empty_permitted"] = index > 0
         kwargs["use_required_attribute"] = index == 0
         return kwargs
@@ -261,7 +272,9 @@ RepresentativesFormSet = forms.formset_factory(
 )
 
 
-class AddressForm(ChoosePromptMixin, SingleLineMixin, forms.ModelForm):
+class AddressForm(
+    PolicyRequiredMixin, ChoosePromptMixin, SingleLineMixin, forms.ModelForm
+):
     class Meta:
         model = Address
         fields = [

@@ -77,6 +77,34 @@ class InvalidRejection(LifecycleError):
     message = _("Choose at least one rejection code and give a reason for each.")
 
 
+# --- Who may decide what ------------------------------------------------------
+
+
+def decisions_allowed(profile: CustomerProfile, user) -> frozenset[str]:
+    """What `user` may decide on `profile` now: "approve", "reject", "expire".
+
+    The admin offers these buttons and no others; the decisions refuse the rest.
+    """
+    if user is None or not is_reviewer(user):
+        return frozenset()
+    return open_decisions(profile)
+
+
+def open_decisions(profile: CustomerProfile) -> frozenset[str]:
+    """The decisions a profile's status leaves open, to any reviewer.
+
+    An in-review profile is approved or rejected. Only a primary's approval can
+    be revoked (a secondary's decision stands), and only an unexpired one can
+    be ended early: expiring is what blocks the account's new submissions.
+    """
+    if profile.status == Status.IN_REVIEW:
+        return frozenset({"approve", "reject"})
+    if profile.status != Status.TWILIO_APPROVED or profile.kind != ProfileKind.PRIMARY:
+        return frozenset()
+    expired = profile.valid_until is not None and profile.valid_until <= timezone.now()
+    return frozenset({"reject"} if expired else {"reject", "expire"})
+
+
 def is_editable(profile: CustomerProfile) -> bool:
     return profile.status in EDITABLE_STATUSES
 
@@ -262,7 +290,7 @@ def profile_approve(*, profile: CustomerProfile, reviewer) -> CustomerProfile:
     """A reviewer approves an in-review profile for the configured validity."""
     ensure_reviewer(reviewer)
     with transaction.atomic():
-        locked = _lock_in_review(profile)
+        locked = _lock_to_decide(profile, "approve")
         locked.errors = []
         locked.valid_until = timezone.now() + timedelta(
             days=settings.PROFILE_VALIDITY_DAYS
@@ -283,13 +311,7 @@ def profile_reject(
     ensure_reviewer(reviewer)
     errors = clean_rejection(errors)
     with transaction.atomic():
-        locked = lock_profile(profile)
-        # Only a primary's approval can be revoked; a secondary's decision stands.
-        revocable = locked.status == Status.TWILIO_APPROVED and (
-            locked.kind == ProfileKind.PRIMARY
-        )
-        if locked.status != Status.IN_REVIEW and not revocable:
-            raise _already_decided(locked)
+        locked = _lock_to_decide(profile, "reject")
         locked.errors = errors
         transition(
             locked,
@@ -322,12 +344,14 @@ def primary_profile_create(
 
 
 def profile_expire(*, profile: CustomerProfile, reviewer) -> CustomerProfile:
-    """End an approval now: an expired primary blocks new secondary submissions."""
+    """End a primary's approval now: it then blocks new secondary submissions."""
     ensure_reviewer(reviewer)
     with transaction.atomic():
         locked = lock_profile(profile)
-        if locked.status != Status.TWILIO_APPROVED:
-            raise TransitionNotAllowed(_("Only an approved profile can expire."))
+        if "expire" not in open_decisions(locked):
+            raise TransitionNotAllowed(
+                _("Only an approved primary profile that has not expired can expire.")
+            )
         locked.valid_until = timezone.now()
         locked.save(update_fields=["valid_until", "updated_at"])
     return locked
@@ -355,9 +379,10 @@ def clean_rejection(errors: list[dict]) -> list[dict]:
     return cleaned
 
 
-def _lock_in_review(profile: CustomerProfile) -> CustomerProfile:
+def _lock_to_decide(profile: CustomerProfile, decision: str) -> CustomerProfile:
+    """The profile, locked, if `decision` is still open on it."""
     locked = lock_profile(profile)
-    if locked.status != Status.IN_REVIEW:
+    if decision not in open_decisions(locked):
         raise _already_decided(locked)
     return locked
 

@@ -34,7 +34,7 @@ from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
 from .reads import attach_rows, history_of, with_history, with_rows
-from .steps import STEP_TITLES, resume_step
+from .steps import SECONDARY_WIZARD, STEP_TITLES, resume_step
 from .wizard import locked_response
 
 TABS = {
@@ -206,6 +206,7 @@ def profile_detail(request, sid):
         "address": getattr(profile, "address", None),
         "representatives": profile.representatives.all(),
         "documents": profile.documents.all(),
+        "summary_steps": SECONDARY_WIZARD.summary_steps,
     }
     return render(request, "profiles/detail.html", context)
 

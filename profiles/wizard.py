@@ -3,7 +3,8 @@
 The profile's rows are the source of truth: every valid step is written to the
 database at once (through `drafts`), the current step lives in the URL, and
 nothing is kept in the session, so a draft survives a closed browser and two
-drafts in two tabs cannot mix.
+drafts in two tabs cannot mix. The steps, their forms and pages come from the
+wizard's declaration (see steps).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
 from django.db.models import prefetch_related_objects
-from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,6 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
-from . import forms
 from .access import get_profile_or_404
 from .choices import Status
 from .drafts import draft_save_step
@@ -35,28 +33,7 @@ from .lifecycle import (
     profile_submit,
 )
 from .reads import attach_rows
-from .steps import (
-    SAVED_WITH_THE_READ,
-    STEP_NAMES,
-    STEP_TITLES,
-    STEPS,
-    resume_step,
-    step_profiles,
-    step_reads,
-    step_url,
-    step_urls,
-)
-
-FORMS = {
-    "general": forms.GeneralInformationForm,
-    "business": forms.BusinessInformationForm,
-    "representatives": forms.RepresentativesFormSet,
-    "address": forms.AddressForm,
-    "documents": forms.SupportingDocumentsForm,
-    "notifications": forms.NotificationSettingsForm,
-    "review": forms.ReviewForm,
-}
-REPRESENTATIVE_FIELDS = forms.RepresentativeForm._meta.fields
+from .steps import SECONDARY_WIZARD, Step, profiles_reading
 
 
 class ProfileStorage(BaseStorage):
@@ -83,31 +60,19 @@ def locked_response(request, profile):
 
 
 class ProfileWizard(NamedUrlWizardView):
-    form_list = [(name, FORMS[name]) for name in STEP_NAMES]
+    # The steps; another wizard is this view with its own `registry`.
+    registry = SECONDARY_WIZARD
+    form_list = SECONDARY_WIZARD.form_list
     storage_name = "profiles.wizard.ProfileStorage"
     # formtools insists on one for forms with file fields; ProfileStorage never
     # writes to it, since uploads go straight to the document storage.
     file_storage = FileSystemStorage(location="/nonexistent")
-    template_name = "profiles/wizard.html"
 
     def dispatch(self, request, *args, **kwargs):
-        """Load the user's profile and refuse any request once it is locked.
-
-        Posting a step that saves answers reads the profile with its row lock,
-        in the transaction that saves them, so the save needs no second read.
-        """
-        step = kwargs.get("step")
-        self.locking = request.method == "POST" and step in SAVED_WITH_THE_READ
-        if self.locking:
-            with transaction.atomic():
-                return self.load_and_dispatch(request, *args, **kwargs)
-        return self.load_and_dispatch(request, *args, **kwargs)
-
-    def load_and_dispatch(self, request, *args, **kwargs):
-        step = kwargs.get("step")
-        step = step if step in STEP_NAMES else None
-        relations = step_reads(step, posting=request.method != "GET")
-        profiles = step_profiles(step, relations, self.locking)
+        """Load the user's profile and refuse any request once it is locked."""
+        step, posting = kwargs.get("step"), request.method != "GET"
+        relations, primary = self.registry.reads(step, posting=posting)
+        profiles = profiles_reading(relations, primary)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         attach_rows(self.profile, *relations)
         if not is_editable(self.profile):
@@ -121,17 +86,26 @@ class ProfileWizard(NamedUrlWizardView):
         return "wizard"
 
     def get_step_url(self, step):
-        return self.step_urls.get(step) or step_url(self.profile, step)
+        return self.step_urls.get(step) or self.registry.step_url(self.profile, step)
 
     @cached_property
     def step_urls(self) -> dict[str, str]:
-        return step_urls(self.profile)
+        return self.registry.step_urls(self.profile)
+
+    @property
+    def step(self) -> Step:
+        """The current step's declaration."""
+        return self.registry[self.steps.current]
+
+    def get_template_names(self):
+        """The current step's page."""
+        return [self.step.template]
 
     def get(self, request, *args, **kwargs):
         """Render the step named in the URL; anything else resumes the draft."""
         step = kwargs.get("step")
         if step not in self.get_form_list():
-            return redirect(self.get_step_url(resume_step(self.profile)))
+            return redirect(self.get_step_url(self.resume_step))
         self.storage.current_step = step
         form = self.get_form()
         annotate_form(form, step, self.current_failures)
@@ -156,50 +130,38 @@ class ProfileWizard(NamedUrlWizardView):
                     "this step and save it again."
                 ),
             )
-            return redirect(self.get_step_url(resume_step(self.profile)))
+            return redirect(self.get_step_url(self.resume_step))
         self.storage.current_step = step
         return super().post(*args, **kwargs)
 
-    def get_form_instance(self, step):
-        if step in ("general", "business"):
-            return self.business_information
-        if step == "address":
-            return getattr(self.profile, "address", None)
-        if step == "notifications":
-            return self.profile
-        return None
+    @property
+    def resume_step(self) -> str:
+        return self.registry.resume_step(self.profile)
 
-    def get_form_initial(self, step):
-        if step == "representatives":
-            return [
-                model_to_dict(rep, fields=REPRESENTATIVE_FIELDS)
-                for rep in self.profile.representatives.all()
-            ]
-        return {}
-
-    def get_form_kwargs(self, step=None):
-        if step == "documents":
-            return {"document_count": len(self.documents)}
-        return {}
+    def get_form(self, step=None, data=None, files=None):
+        """The step's form, filled with the saved answers and requiring what the
+        policy requires (see steps)."""
+        step = self.registry[step or self.steps.current]
+        kwargs = step.answers(self.profile)
+        required = self.registry.required[step.name]
+        if required:
+            kwargs["required_fields"] = required
+        prefix = self.get_form_prefix(step.name, step.form)
+        return step.form(data=data, files=files, prefix=prefix, **kwargs)
 
     def process_step(self, form):
         """Write the valid step to the profile's rows straight away."""
-        # The review step holds no answers: posting it submits (see done()).
-        if self.steps.current == self.steps.last:
+        # A step that saves nothing (the review) submits instead: see done().
+        if self.step.save is None:
             return {}
-        self.profile = draft_save_step(
-            profile=self.profile,
-            step=self.steps.current,
-            data=form.cleaned_data,
-            already_locked=self.locking,
-        )
+        draft_save_step(profile=self.profile, step=self.step, data=form.cleaned_data)
         messages.success(self.request, self.saved_message())
         return {}
 
     def saved_message(self) -> str:
         if self.request.POST.get("action") == "upload":
             return _("Your documents were uploaded.")
-        return _("%(step)s saved.") % {"step": STEP_TITLES[self.steps.current]}
+        return _("%(step)s saved.") % {"step": self.step.title}
 
     def render_next_step(self, form, **kwargs):
         if self.request.POST.get("action") == "upload":
@@ -224,13 +186,13 @@ class ProfileWizard(NamedUrlWizardView):
         context = super().get_context_data(form=form, **kwargs)
         context.update(
             profile=self.profile,
-            step_title=STEP_TITLES[self.steps.current],
+            step_title=self.step.title,
             step_links=self.step_links(),
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
         )
-        if self.steps.current == "documents":
+        if "documents" in self.step.reads:
             context["documents"] = self.documents
-        if self.steps.current == "review":
+        if self.step.reviews:
             context.update(self.review_context())
         return context
 
@@ -238,30 +200,33 @@ class ProfileWizard(NamedUrlWizardView):
         """Every answer, and what the rules would say if it were submitted now."""
         answers, verdict = self.submission, self.verdict
         return {
-            "preflight": group_by_step(self.profile, failures_of(verdict.results)),
+            "preflight": group_by_step(
+                self.profile, failures_of(verdict.results, self.registry), self.registry
+            ),
             "warnings": verdict.warnings,
             "business_information": answers.business,
             "representatives": list(answers.representatives.values()),
             "address": answers.address,
             "documents": answers.documents,
             "step_urls": self.step_urls,
+            "summary_steps": self.registry.summary_steps,
         }
 
     def step_links(self) -> list[dict]:
         """The progress list: a step is reachable once the ones before are saved."""
         done, links, reachable = set(self.profile.completed_steps), [], True
         current = self.steps.current
-        for number, (name, title) in enumerate(STEPS, start=1):
+        for number, step in enumerate(self.registry.steps, start=1):
             links.append(
                 {
                     "number": number,
-                    "title": title,
-                    "url": self.step_urls[name] if reachable else None,
-                    "done": name in done,
-                    "current": name == current,
+                    "title": step.title,
+                    "url": self.step_urls[step.name] if reachable else None,
+                    "done": step.name in done,
+                    "current": step.name == current,
                 }
             )
-            reachable = reachable and name in done
+            reachable = reachable and step.name in done
         return links
 
     @cached_property
@@ -269,8 +234,8 @@ class ProfileWizard(NamedUrlWizardView):
         """What the rules find now in a rejected profile, shown at its fields."""
         if self.profile.status != Status.TWILIO_REJECTED:
             return []
-        live = failures_of(self.verdict.results)
-        return reviewer_failures(self.profile.errors) + live
+        live = failures_of(self.verdict.results, self.registry)
+        return reviewer_failures(self.profile.errors, self.registry) + live
 
     @cached_property
     def submission(self):
@@ -289,10 +254,5 @@ class ProfileWizard(NamedUrlWizardView):
 
     @cached_property
     def documents(self) -> list:
-        """The documents saved so far: the step's list, and its form's count."""
+        """The documents saved so far, as the step lists them."""
         return list(self.profile.documents.all())
-
-    @cached_property
-    def business_information(self):
-        # A missing one-to-one row raises a subclass of AttributeError.
-        return getattr(self.profile, "business_information", None)

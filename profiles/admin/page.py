@@ -5,10 +5,10 @@ from __future__ import annotations
 from operator import attrgetter
 
 from django.db.models import FilteredRelation, Q, QuerySet
-from django.utils import timezone
 
-from ..choices import Channel, ProfileKind, Status
+from ..choices import Channel
 from ..failures import failures_of
+from ..lifecycle import decisions_allowed
 from ..models import CustomerProfile, NotificationDelivery, StatusChange
 
 
@@ -36,8 +36,9 @@ def history_with_deliveries() -> QuerySet[StatusChange]:
     )
 
 
-def review_context(profile: CustomerProfile) -> dict:
-    """Every section as the applicant entered it, its evaluation and its history.
+def review_context(profile: CustomerProfile, user) -> dict:
+    """Every section as the applicant entered it, its evaluation, its history,
+    and the decisions `user` may make on it.
 
     Four queries, whatever the data, for a profile read by `with_review_rows()`.
     """
@@ -53,7 +54,7 @@ def review_context(profile: CustomerProfile) -> dict:
         "failures": failures_of(evaluation.results) if evaluation else [],
         "history": history,
         "deliveries": deliveries_of(history),
-        "decisions": decisions(profile),
+        "decisions": decisions_allowed(profile, user),
     }
 
 
@@ -71,13 +72,3 @@ def deliveries_of(history: list[StatusChange]) -> list[NotificationDelivery]:
 
 def _delivery_on(channel: str) -> str:
     return f"{channel}_delivery"
-
-
-def decisions(profile: CustomerProfile) -> set[str]:
-    """The buttons worth showing; lifecycle still refuses what is not allowed."""
-    if profile.status == Status.IN_REVIEW:
-        return {"approve", "reject"}
-    if profile.status == Status.TWILIO_APPROVED and profile.kind == ProfileKind.PRIMARY:
-        unexpired = profile.valid_until is None or profile.valid_until > timezone.now()
-        return {"reject", "expire"} if unexpired else {"reject"}
-    return set()

@@ -180,7 +180,7 @@ class CustomerProfileAdmin(admin.ModelAdmin):
         """Render the review page, with a fresh or a refused reject form."""
         context = {
             **self.admin_site.each_context(request),
-            **review_context(profile),
+            **review_context(profile, request.user),
             "opts": self.opts,
             "original": profile,
             "title": _("Review %(name)s") % {"name": profile},

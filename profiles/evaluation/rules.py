@@ -1,6 +1,8 @@
 """Small rule functions: each looks at one part of a submission and yields findings.
 
-A finding without an object_field means the whole entity is missing.
+A requirement's rule is called with the submission and the fields its policy
+requires (see policy). A finding without an object_field means the whole
+entity is missing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from ..choices import (
     RegistrationIdentifier,
 )
 from ..models import AuthorizedRepresentative
-from ..validators import validate_web_url
+from ..validators import normalize_phone_number, validate_web_url
 from .registration import registration_number_problem
 from .submission import Submission
 
@@ -84,16 +85,6 @@ def not_in_choices(obj, fields: dict[str, type]) -> Iterator[Finding]:
 
 # --- Business information -------------------------------------------------------
 
-BUSINESS_REQUIRED = (
-    "business_name",
-    "website_url",
-    "business_identity",
-    "business_type",
-    "business_industry",
-    "business_registration_identifier",
-    "business_registration_number",
-    "business_regions_of_operation",
-)
 BUSINESS_ENUMS = {
     "business_identity": BusinessIdentity,
     "business_type": BusinessType,
@@ -102,7 +93,9 @@ BUSINESS_ENUMS = {
 }
 
 
-def business_information(submission: Submission) -> Iterator[Finding]:
+def business_information(
+    submission: Submission, required: tuple[str, ...]
+) -> Iterator[Finding]:
     business = submission.business
     if business is None:
         yield missing(
@@ -113,7 +106,7 @@ def business_information(submission: Submission) -> Iterator[Finding]:
             ),
         )
         return
-    yield from blank_fields(business, BUSINESS_REQUIRED, END_USER_FIELD_INVALID)
+    yield from blank_fields(business, required, END_USER_FIELD_INVALID)
     yield from not_in_choices(business, BUSINESS_ENUMS)
     yield from business_website(business)
     yield from business_registration(business)
@@ -162,20 +155,11 @@ def business_regions(business) -> Iterator[Finding]:
 
 # --- Authorized representatives ---------------------------------------------------
 
-REPRESENTATIVE_REQUIRED = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "business_title",
-    "job_position",
-)
-
 
 def representative(position: int):
     """The rule for authorized representative #`position`."""
 
-    def check(submission: Submission) -> Iterator[Finding]:
+    def check(submission: Submission, required: tuple[str, ...]) -> Iterator[Finding]:
         rep = submission.representatives.get(position)
         if rep is None:
             yield missing(
@@ -187,7 +171,7 @@ def representative(position: int):
                 % position,
             )
             return
-        yield from blank_fields(rep, REPRESENTATIVE_REQUIRED, END_USER_FIELD_INVALID)
+        yield from blank_fields(rep, required, END_USER_FIELD_INVALID)
         yield from not_in_choices(rep, {"job_position": JobPosition})
         yield from representative_email(rep)
         yield from representative_phone(rep)
@@ -211,11 +195,10 @@ def representative_email(rep: AuthorizedRepresentative) -> Iterator[Finding]:
 def representative_phone(rep: AuthorizedRepresentative) -> Iterator[Finding]:
     if not rep.phone_number.strip():
         return
+    # The form's check: a number it accepts is stored as it normalises it.
     try:
-        number = phonenumbers.parse(rep.phone_number, None)
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        valid = phonenumbers.is_valid_number(number) and e164 == rep.phone_number
-    except phonenumbers.NumberParseException:
+        valid = normalize_phone_number(rep.phone_number) == rep.phone_number
+    except ValidationError:
         valid = False
     if not valid:
         yield Finding(
@@ -249,17 +232,8 @@ def different_people(first, second) -> Iterator[Finding]:
 
 # --- Address and supporting documents ---------------------------------------------
 
-ADDRESS_REQUIRED = (
-    "customer_name",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "iso_country",
-)
 
-
-def address(submission: Submission) -> Iterator[Finding]:
+def address(submission: Submission, required: tuple[str, ...]) -> Iterator[Finding]:
     addr = submission.address
     if addr is None:
         yield missing(
@@ -267,7 +241,7 @@ def address(submission: Submission) -> Iterator[Finding]:
             _("The business address is missing. Fill in the Address step."),
         )
     else:
-        yield from blank_fields(addr, ADDRESS_REQUIRED, DOCUMENT_FIELD_INVALID)
+        yield from blank_fields(addr, required, DOCUMENT_FIELD_INVALID)
         yield from address_country(addr)
         yield from address_not_po_box(addr)
     yield from supporting_documents(submission)
@@ -317,7 +291,9 @@ def supporting_documents(submission: Submission) -> Iterator[Finding]:
 # --- Primary profile ----------------------------------------------------------------
 
 
-def primary_profile(submission: Submission) -> Iterator[Finding]:
+def primary_profile(
+    submission: Submission, required: tuple[str, ...]
+) -> Iterator[Finding]:
     if not submission.primary_approved:
         yield missing(
             END_USER_MISSING,

@@ -1,17 +1,29 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from profiles.choices import Status
 from profiles.lifecycle import (
+    NotAReviewer,
     PrimaryProfileNotApproved,
     ProfileLocked,
     TransitionNotAllowed,
+    decisions_allowed,
+    profile_approve,
+    profile_expire,
+    profile_reject,
     profile_submit,
     transition,
 )
 from profiles.models import StatusChange
-from profiles.tests.factories import SecondaryProfileFactory
+from profiles.tests.factories import (
+    PrimaryProfileFactory,
+    SecondaryProfileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +98,97 @@ def test_transition_refuses_a_move_the_machine_does_not_allow(account):
         transition(profile, Status.TWILIO_APPROVED)
 
     assert not StatusChange.objects.exists()
+
+
+# --- Who may decide what ----------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+DECISION_CASES = {
+    "in review": (SecondaryProfileFactory, Status.IN_REVIEW, None),
+    "approved primary": (PrimaryProfileFactory, Status.TWILIO_APPROVED, None),
+    "primary valid for an hour": (PrimaryProfileFactory, Status.TWILIO_APPROVED, HOUR),
+    "expired primary": (PrimaryProfileFactory, Status.TWILIO_APPROVED, -HOUR),
+    "approved secondary": (SecondaryProfileFactory, Status.TWILIO_APPROVED, None),
+    "rejected": (SecondaryProfileFactory, Status.TWILIO_REJECTED, None),
+    "draft": (SecondaryProfileFactory, Status.DRAFT, None),
+}
+DECISIONS = {
+    "approve": lambda profile, reviewer: profile_approve(
+        profile=profile, reviewer=reviewer
+    ),
+    "reject": lambda profile, reviewer: profile_reject(
+        profile=profile, reviewer=reviewer, errors=[{"code": 18601, "message": "x"}]
+    ),
+    "expire": lambda profile, reviewer: profile_expire(
+        profile=profile, reviewer=reviewer
+    ),
+}
+
+
+def decision_case(name: str):
+    factory, status, valid_for = DECISION_CASES[name]
+    valid_until = timezone.now() + valid_for if valid_for else None
+    return factory(status=status, valid_until=valid_until)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("in review", {"approve", "reject"}),
+        ("approved primary", {"reject", "expire"}),
+        ("primary valid for an hour", {"reject", "expire"}),
+        ("expired primary", {"reject"}),
+        ("approved secondary", set()),
+        ("rejected", set()),
+        ("draft", set()),
+    ],
+)
+def test_a_reviewer_may_make_the_decisions_the_status_leaves_open(
+    reviewer, case, expected
+):
+    assert decisions_allowed(decision_case(case), reviewer) == expected
+
+
+def test_only_a_reviewer_may_decide(applicant):
+    profile = decision_case("in review")
+    staff = UserFactory(is_staff=True)
+
+    assert decisions_allowed(profile, applicant) == set()
+    assert decisions_allowed(profile, staff) == set()
+    assert decisions_allowed(profile, None) == set()
+
+
+@pytest.mark.parametrize("decision", DECISIONS)
+@pytest.mark.parametrize("case", DECISION_CASES)
+def test_a_decision_succeeds_exactly_when_it_is_offered(reviewer, case, decision):
+    profile = decision_case(case)
+    offered = decision in decisions_allowed(profile, reviewer)
+
+    try:
+        DECISIONS[decision](profile, reviewer)
+    except TransitionNotAllowed:
+        succeeded = False
+    else:
+        succeeded = True
+
+    assert succeeded == offered
+
+
+def test_expiring_ends_an_approved_primary_now(reviewer):
+    profile = decision_case("primary valid for an hour")
+
+    profile_expire(profile=profile, reviewer=reviewer)
+
+    profile.refresh_from_db()
+    assert profile.valid_until <= timezone.now()
+    assert decisions_allowed(profile, reviewer) == {"reject"}
+
+
+def test_a_decision_refuses_someone_outside_the_reviewers(applicant):
+    profile = decision_case("in review")
+
+    with pytest.raises(NotAReviewer):
+        profile_approve(profile=profile, reviewer=applicant)
+
+    profile.refresh_from_db()
+    assert profile.status == Status.IN_REVIEW

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from profiles.choices import Status
 from profiles.models import CustomerProfile
-from profiles.steps import SAVED_WITH_THE_READ
+from profiles.steps import SECONDARY_WIZARD
 from profiles.tests.builders import (
     bulk_secondary_profiles,
     complete_secondary_profile,
@@ -36,6 +36,9 @@ EDIT_STEPS = [
     "notifications",
 ]
 QUEUE = "/admin/profiles/customerprofile/"
+SAVING_STEPS = [step.name for step in SECONDARY_WIZARD.steps if step.save]
+PROFILE_READ = 'SELECT "profiles_customerprofile"'
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def add_profiles(account, count: int, status=Status.IN_REVIEW) -> None:
@@ -140,10 +143,12 @@ def test_a_valid_step_post(
     )
 
 
-@pytest.mark.parametrize("step", sorted(SAVED_WITH_THE_READ))
-def test_saving_a_step_reads_the_profile_once_with_its_lock(
+@pytest.mark.parametrize("step", SAVING_STEPS)
+def test_saving_a_step_locks_the_profile_before_it_writes(
     applicant_client, profiles, step
 ):
+    """The page reads the profile; the draft service reads it again with its
+    row lock, in its own transaction, before any of its writes."""
     first, _ = profiles
     payload = {"wizard-current_step": step, **valid_data(step)}
 
@@ -151,14 +156,14 @@ def test_saving_a_step_reads_the_profile_once_with_its_lock(
         response = applicant_client.post(step_url(first, step), payload)
 
     assert response.status_code == 302
-    reads = [
-        query["sql"]
-        for query in captured
-        if query["sql"].startswith('SELECT "profiles_customerprofile"')
-    ]
-    assert len(reads) == 1
+    sql = [query["sql"] for query in captured]
+    reads = [n for n, text in enumerate(sql) if text.startswith(PROFILE_READ)]
+    writes = [n for n, text in enumerate(sql) if text.startswith(WRITES)]
+    assert len(reads) == 2
+    assert writes and reads[-1] < writes[0]
     if connection.features.has_select_for_update:
-        assert "FOR UPDATE" in reads[0]
+        assert "FOR UPDATE" not in sql[reads[0]]
+        assert "FOR UPDATE" in sql[reads[-1]]
 
 
 def test_the_review_step_submit(

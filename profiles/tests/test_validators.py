@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from profiles.evaluation import rules
+from profiles.models import AuthorizedRepresentative
 from profiles.validators import (
     normalize_phone_number,
     validate_url_lines,
@@ -73,6 +75,37 @@ def test_it_refuses_letters(value):
         normalize_phone_number(value)
 
     assert raised.value.code == "invalid_phone"
+
+
+PHONE_INPUTS = [
+    "+1 650 253 0000",
+    "+16502530000",
+    "+44 (0)20 7031 3000",
+    "+442070313000",
+    "+81 3-3224-9999",
+    "650 253 0000",
+    "+1 650 253 0000 ext. 12",
+    "+1 FLOWERS",
+    "+999 123",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", PHONE_INPUTS)
+def test_the_rules_accept_a_number_exactly_as_the_form_stores_it(value):
+    """One check: what the form saves passes the rules, and what the rules
+    accept is stored as the form would store it."""
+    try:
+        stored = normalize_phone_number(value)
+    except ValidationError:
+        stored = None
+    rep = AuthorizedRepresentative(phone_number=value)
+    rules_accept = value.strip() == "" or not list(rules.representative_phone(rep))
+
+    assert rules_accept == (value == "" or stored == value)
+    if stored is not None:
+        rep.phone_number = stored
+        assert list(rules.representative_phone(rep)) == []
 
 
 def test_it_refuses_a_vanity_number_spelled_with_letters():

@@ -1,0 +1,163 @@
+"""The secondary profile's wizard: its seven steps, declared once each."""
+
+from __future__ import annotations
+
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from .. import drafts, forms
+from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
+from ..models import CustomerProfile
+from .registry import Step, Wizard, asks
+
+# --- How each step's form is filled from the saved answers ---------------------
+
+
+def business_information_answers(profile: CustomerProfile) -> dict:
+    # A missing one-to-one row raises a subclass of AttributeError.
+    return {"instance": getattr(profile, "business_information", None)}
+
+
+def representatives_answers(profile: CustomerProfile) -> dict:
+    fields = forms.RepresentativeForm.base_fields
+    return {
+        "initial": [
+            model_to_dict(rep, fields=fields) for rep in profile.representatives.all()
+        ]
+    }
+
+
+def address_answers(profile: CustomerProfile) -> dict:
+    return {"instance": getattr(profile, "address", None)}
+
+
+def documents_answers(profile: CustomerProfile) -> dict:
+    return {"document_count": len(profile.documents.all())}
+
+
+def notifications_answers(profile: CustomerProfile) -> dict:
+    return {"instance": profile}
+
+
+# --- The secondary profile's wizard ----------------------------------------------
+
+BUSINESS = "customer_profile_business_information"
+REPRESENTATIVE = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone_number",
+    "business_title",
+    "job_position",
+)
+
+SECONDARY_WIZARD = Wizard(
+    steps=(
+        Step(
+            "general",
+            _("General information"),
+            forms.GeneralInformationForm,
+            "profiles/steps/general.html",
+            summary="profiles/steps/general_summary.html",
+            answers=business_information_answers,
+            save=drafts.write_general,
+            reads=("business_information",),
+            asks=(asks(BUSINESS, "business_name", "website_url"),),
+            reviewer_codes=((18601, "business_name"),),
+        ),
+        Step(
+            "business",
+            _("Business information"),
+            forms.BusinessInformationForm,
+            "profiles/steps/business.html",
+            summary="profiles/steps/business_summary.html",
+            answers=business_information_answers,
+            save=drafts.write_business,
+            reads=("business_information",),
+            asks=(
+                asks(
+                    BUSINESS,
+                    "business_identity",
+                    "business_type",
+                    "business_industry",
+                    "business_registration_identifier",
+                    "business_registration_identifier_other",
+                    "business_registration_number",
+                    "business_regions_of_operation",
+                ),
+            ),
+            reviewer_codes=((18602, "business_registration_number"),),
+        ),
+        Step(
+            "representatives",
+            _("Authorized representatives"),
+            forms.RepresentativesFormSet,
+            "profiles/steps/representatives.html",
+            summary="profiles/steps/representatives_summary.html",
+            answers=representatives_answers,
+            save=drafts.write_representatives,
+            reads=("representatives",),
+            asks=(
+                asks("authorized_representative_1", *REPRESENTATIVE, form="0"),
+                asks("authorized_representative_2", *REPRESENTATIVE, form="1"),
+            ),
+            reviewer_codes=(
+                (18604, "0-first_name"),
+                (18605, "1-first_name"),
+                (18606, "0-email"),
+            ),
+        ),
+        Step(
+            "address",
+            _("Address"),
+            forms.AddressForm,
+            "profiles/steps/address.html",
+            summary="profiles/steps/address_summary.html",
+            answers=address_answers,
+            save=drafts.write_address,
+            reads=("address",),
+            asks=(
+                asks(
+                    "customer_profile_address",
+                    "customer_name",
+                    "street",
+                    "street_secondary",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "iso_country",
+                ),
+            ),
+            reviewer_codes=((18603, "street"),),
+        ),
+        Step(
+            "documents",
+            _("Supporting documents"),
+            forms.SupportingDocumentsForm,
+            "profiles/steps/documents.html",
+            summary="profiles/steps/documents_summary.html",
+            answers=documents_answers,
+            save=drafts.write_documents,
+            reads=("documents",),
+            asks=(asks("customer_profile_address", supporting_documents="files"),),
+        ),
+        Step(
+            "notifications",
+            _("Notification settings"),
+            forms.NotificationSettingsForm,
+            "profiles/steps/notifications.html",
+            summary="profiles/steps/notifications_summary.html",
+            answers=notifications_answers,
+            save=drafts.write_notifications,
+        ),
+        Step(
+            "review",
+            _("Review and submit"),
+            forms.ReviewForm,
+            "profiles/steps/review.html",
+            reads=("business_information", "address", "representatives", "documents"),
+            reviews=True,
+        ),
+    ),
+    policy=SECONDARY_BUSINESS_POLICY,
+)

@@ -1,7 +1,8 @@
 """The review queue's page: what a reviewer reads, filters, searches and follows.
 
 These read the rendered table, filters and links, not only `cl.result_list`:
-the rows are built in Python and drawn by a Jinja2 template of their own.
+the rows are drawn once each by the queue's ChangeList, not by Django's
+`items_for_result`.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def profiles(account):
 def selected_link(page: Page) -> list[str]:
     """The labels of the filter sidebar's selected links."""
     return re.findall(
-        r'<li class="selected"><a href="[^"]*">([^<]*)</a></li>', page.html
+        r'<li class="selected">\s*<a href="[^"]*">([^<]*)</a></li>', page.html
     )
 
 
@@ -405,7 +406,9 @@ def test_the_queue_shows_fifty_profiles_a_page_with_links_to_the_others(
     assert not set(first.names) & set(second.names)
     assert '<span class="this-page">1</span>' in first.html
     assert '<a href="?p=2" class="end">2</a>' in first.html
-    assert '<a href="?p=1">1</a> <span class="this-page">2</span>' in second.html
+    assert re.search(
+        r'<a href="\?p=1">1</a>\s*<span class="this-page">2</span>', second.html
+    )
     assert "61 customer profiles" in first.html
     assert '<a href="?all=" class="showall">Show all</a>' in first.html
     assert len(read(reviewer_client, "?all=").rows) == 61
@@ -483,11 +486,15 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_back_to_the_queue(db):
     assert query == "next=" + quote(QUEUE + "?status__exact=in-review", safe="/")
 
 
-def test_the_page_is_drawn_by_the_jinja2_template_with_django_changelist(
+def test_the_page_is_the_admins_changelist_extended_by_the_queues_template(
     reviewer_client, profiles
 ):
     response = reviewer_client.get(QUEUE)
 
-    names = [t.template.name for t in response.templates if hasattr(t, "template")]
-    assert "admin/profiles/customerprofile/change_list.html" in names
+    names = [template.name for template in response.templates]
+    assert names[:2] == [
+        "admin/profiles/customerprofile/change_list.html",
+        "admin/change_list.html",
+    ]
+    assert "admin/change_list_results.html" in names
     assert response.context["cl"].result_count == len(profiles)

@@ -82,8 +82,9 @@ class QueueChangeList(ChangeList):
     """Django's ChangeList, reading only the columns shown, its rows drawn once each.
 
     Django's `result_list` tag draws each of the page's 400 cells through
-    `items_for_result`, about 16 ms a page; the same markup drawn once per row
-    takes under a millisecond. Headers, sorting, filters and pages are Django's.
+    `items_for_result`: about 16 ms of CPU a page, more than the rest of the
+    page together. The same markup drawn once per row takes about 1.5 ms.
+    Headers, sorting, filters and pages stay Django's.
     """
 
     def get_queryset(self, request, exclude_parameters=None):
@@ -101,7 +102,7 @@ class QueueChangeList(ChangeList):
 
     @cached_property
     def rows(self) -> list[ResultList]:
-        """Each profile's cells, as `change_list_results.html` lays rows out."""
+        """Each profile's row for `change_list_results.html`: its cells in one piece."""
         before, after = self.review_link()
         columns = self.model_admin
         language = get_language()
@@ -130,10 +131,11 @@ class QueueChangeList(ChangeList):
 
     def review_link(self) -> tuple[str, str]:
         """A review page's URL, with the queue's filters kept, around the id."""
+        site = self.model_admin.admin_site
         url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            f"{site.name}:{self.opts.app_label}_{self.opts.model_name}_change",
             args=[PK_SLOT],
-            current_app=self.model_admin.admin_site.name,
+            current_app=site.name,
         )
         kept = {"preserved_filters": self.preserved_filters, "opts": self.opts}
         url = add_preserved_filters(kept, url)

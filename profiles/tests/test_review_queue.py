@@ -15,7 +15,9 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -349,6 +351,19 @@ def test_search_narrows_the_rows_and_says_how_many_it_found(reviewer_client, pro
 
 def test_search_finds_a_profile_by_its_sid(reviewer_client, profiles):
     assert read(reviewer_client, f"?q={profiles['old'].sid}").names == ["Old"]
+
+
+def test_the_count_reads_only_the_ids_of_the_matching_profiles(
+    reviewer_client, profiles
+):
+    with CaptureQueriesContext(connection) as queries:
+        read(reviewer_client, "?q=bank")  # a search: distinct profiles
+        read(reviewer_client)
+
+    searched, plain = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert "SELECT DISTINCT" in searched
+    assert 'friendly_name" AS' not in searched.split(" WHERE ")[0]
+    assert "JOIN" not in plain  # not the industry's or the country's table
 
 
 def test_the_result_count_never_counts_every_profile(reviewer_client, profiles):

@@ -104,7 +104,7 @@ class CountryFilter(DropdownFilter):
 def drawn_options(
     language: str | None, choices: tuple[tuple[str, str], ...], selected: str
 ) -> str:
-    """ "All" and each choice as <option>s in `language`, `selected` marked."""
+    """The choice of all and each choice as <option>s, `selected` marked."""
     everything = [("", _("All"))]
     return format_html_join(
         "",
@@ -127,15 +127,3 @@ def industries(language: str | None) -> list[tuple[str, str]]:
 def country_choices(language: str | None) -> list[tuple[str, str]]:
     """Every country's code and its name in `language`, sorted by name."""
     return [(country.code, str(country.name)) for country in countries]
-
-
-@lru_cache(maxsize=16)
-def industry_labels(language: str | None) -> dict[str, str]:
-    """Each industry's label in `language`, by value."""
-    return dict(industries(language))
-
-
-@lru_cache(maxsize=16)
-def country_names(language: str | None) -> dict[str, str]:
-    """Each country's name in `language`, by code."""
-    return dict(country_choices(language))

@@ -338,6 +338,23 @@ def test_clearing_the_filters_shows_every_profile_again_keeping_the_search(
     )
 
 
+def test_the_filters_are_the_same_drawn_again_and_counts_follow_the_data(
+    reviewer_client, profiles, account
+):
+    def sidebar(query: str) -> str:
+        html = read(reviewer_client, query).html
+        return html.split('<nav id="changelist-filter"')[1].split("</nav>")[0]
+
+    first = sidebar("?status__exact=draft")
+    SecondaryProfileFactory(account=account, friendly_name="Second draft")
+    assert sidebar("?status__exact=draft") == first  # no counts: nothing changed
+
+    counted = sidebar("?_facets=True")
+    assert "Draft (2)" in counted
+    SecondaryProfileFactory(account=account, friendly_name="Third draft")
+    assert "Draft (3)" in sidebar("?_facets=True")
+
+
 # --- Search -------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The review queue and the page where reviewers read a profile and decide.
+"""The page where reviewers read a profile and decide, on the review queue's admin
+(queue.py).
 
 Nothing here edits a profile: every change goes through `lifecycle`, and only
 members of the Reviewers group may call it.

@@ -21,27 +21,6 @@ from profiles.tests.factories import (
 def pytest_configure(config):
     # The SQLite test database is a file under var/ (see settings).
     (Path(__file__).resolve().parent / "var").mkdir(exist_ok=True)
-    record_jinja2_renders()
-
-
-def record_jinja2_renders():
-    """Give the test client `response.context` for Jinja2 pages too.
-
-    Django's test setup instruments only its own engine; this sends the same
-    `template_rendered` signal with the context the page was rendered with.
-    """
-    from django.template.backends import jinja2
-    from django.test.signals import template_rendered
-
-    render = jinja2.Template.render
-
-    def recorded(self, context=None, request=None):
-        context = {} if context is None else context
-        html = render(self, context, request)  # adds the context processors'
-        template_rendered.send(sender=self, template=self, context=context)
-        return html
-
-    jinja2.Template.render = recorded
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,6 +9,8 @@ from operator import itemgetter
 from django.contrib import admin
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -48,9 +50,10 @@ class DropdownFilter(admin.SimpleListFilter):
     """One value of a fixed list, picked from a drop-down: no query to offer them.
 
     The list is every value a profile may hold, not only those in use: finding
-    those would read a whole table on every view of the queue. The queue's page
-    draws it as a drop-down form (see `queue.filter_boxes`).
+    those would read a whole table on every view of the queue.
     """
+
+    template = "admin/profiles/dropdown_filter.html"
 
     def queryset(self, request, queryset):
         if self.value():
@@ -58,20 +61,26 @@ class DropdownFilter(admin.SimpleListFilter):
         return queryset
 
     def choices(self, changelist):
-        """The "All" choice first, with the queue's other parameters to keep."""
+        """One choice, the drop-down: its options and the parameters it keeps."""
         others = changelist.get_query_string(remove=[self.parameter_name])
         yield {
             "selected": not self.value(),
-            "value": "",
-            "display": _("All"),
+            "options": self.options(),
             "kept": [
                 (name, value)
                 for name, values in QueryDict(others[1:]).lists()
                 for value in values
             ],
         }
-        for value, label in self.lookup_choices:
-            yield {"selected": self.value() == value, "value": value, "display": label}
+
+    def options(self) -> str:
+        """The drop-down's <option>s, drawn once per language and selected value.
+
+        Drawing the 250 countries through a template loop took about 1.8 ms of
+        CPU on each view of the queue.
+        """
+        choices = tuple(self.lookup_choices)
+        return drawn_options(get_language(), choices, self.value() or "")
 
 
 class IndustryFilter(DropdownFilter):
@@ -89,6 +98,22 @@ class CountryFilter(DropdownFilter):
     def lookups(self, request, model_admin):
         # Any country the address step accepts, sorted by name.
         return country_choices(get_language())
+
+
+@lru_cache(maxsize=64)
+def drawn_options(
+    language: str | None, choices: tuple[tuple[str, str], ...], selected: str
+) -> str:
+    """The choice of all and each choice as <option>s, `selected` marked."""
+    everything = [("", _("All"))]
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if value == selected else "", label)
+            for value, label in [*everything, *choices]
+        ),
+    )
 
 
 @lru_cache(maxsize=16)

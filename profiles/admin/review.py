@@ -1,4 +1,5 @@
-"""The review queue and the page where reviewers read a profile and decide.
+"""The page where reviewers read a profile and decide, on the review queue's admin
+(queue.py).
 
 Nothing here edits a profile: every change goes through `lifecycle`, and only
 members of the Reviewers group may call it.
@@ -9,110 +10,29 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters, csrf_protect_m
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from .. import lifecycle
 from ..access import is_reviewer
-from ..choices import BusinessIndustry
 from ..downloads import document_response
 from ..models import CustomerProfile, NotificationDelivery
 from ..notifications import outbox
-from .filters import AgeFilter, CountryFilter, IndustryFilter
 from .forms import PrimaryProfileForm, RejectForm
 from .page import review_context, with_review_rows
-from .queue import queue_page
-
-INDUSTRIES = dict(BusinessIndustry.choices)
-
-
-def queue_order() -> list[str]:
-    """In review first, oldest submission first; then the rest, newest first.
-
-    Both keys are stored columns, so the `profile_review_queue` index serves it.
-    """
-    return ["queue_rank", "queue_since", "-updated_at"]
+from .queue import ReviewQueueAdmin
 
 
 @admin.register(CustomerProfile)
-class CustomerProfileAdmin(admin.ModelAdmin):
-    # The columns' titles and sort keys; `queue.queue_rows` draws their cells.
-    list_display = [
-        "__str__",
-        "sid",
-        "kind",
-        "status",
-        "account",
-        "industry",
-        "country",
-        "submitted",
-    ]
-    list_filter = [
-        "status",
-        "kind",
-        IndustryFilter,
-        CountryFilter,
-        AgeFilter,
-    ]
-    list_select_related = ["account", "business_information", "address"]
-    search_fields = [
-        "friendly_name",
-        "^sid",
-        "business_information__business_registration_number",
-        "representatives__email",
-    ]
-    # Counting every profile on each page view is what gets slow at scale.
-    show_full_result_count = False
-    list_per_page = 50
-    actions = None
+class CustomerProfileAdmin(ReviewQueueAdmin):
     change_form_template = "admin/profiles/customerprofile/review.html"
     add_form_template = "admin/profiles/customerprofile/add_primary.html"
-
-    @admin.display(
-        description=_("industry"), ordering="business_information__business_industry"
-    )
-    def industry(self, profile):
-        business = getattr(profile, "business_information", None)
-        if business is None or not business.business_industry:
-            return "—"
-        # The model's get_*_display() translates all 31 labels on every call.
-        return INDUSTRIES.get(business.business_industry, business.business_industry)
-
-    @admin.display(description=_("country"), ordering="address__iso_country")
-    def country(self, profile):
-        address = getattr(profile, "address", None)
-        if address is None:
-            return "—"
-        country = address.iso_country
-        return format_html('<abbr title="{}">{}</abbr>', country.name, country.code)
-
-    @admin.display(description=_("submitted"), ordering="submitted_at")
-    def submitted(self, profile):
-        if profile.submitted_at is None:
-            return "—"
-        return _("%(time)s ago") % {"time": timesince(profile.submitted_at, depth=1)}
-
-    def get_ordering(self, request):
-        """The review queue's order, unless a column header says otherwise."""
-        return queue_order()
-
-    def has_view_permission(self, request, obj=None):
-        """Reviewers read what they decide; other staff need the permission."""
-        # The group first: one query, where the permissions are two.
-        return is_reviewer(request.user) or super().has_view_permission(request, obj)
-
-    def has_module_permission(self, request):
-        """Show the app on the admin index to whoever may read profiles."""
-        return super().has_module_permission(request) or is_reviewer(request.user)
 
     def has_add_permission(self, request):
         """Only reviewers register primary profiles (through lifecycle)."""
@@ -156,18 +76,6 @@ class CustomerProfileAdmin(admin.ModelAdmin):
         ]
 
     # --- Reading -------------------------------------------------------------
-
-    @csrf_protect_m
-    def changelist_view(self, request, extra_context=None):
-        """The queue drawn from rows built once in Python: Django's tags were slow."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        try:
-            cl = self.get_changelist_instance(request)
-        except IncorrectLookupParameters:
-            # Django's answer: back to the queue with ?e=1, or its error page.
-            return super().changelist_view(request, extra_context)
-        return queue_page(self, request, cl, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The read-only review page; a POST here would be an edit, so it is refused."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -37,6 +38,8 @@ pytestmark = pytest.mark.django_db
 
 STEPS = list(STEP_NAMES)
 LOCKED_STATUSES = [Status.PENDING_REVIEW, Status.IN_REVIEW, Status.TWILIO_APPROVED]
+# A message as the portal's pages show it (base.html's ul.messages).
+MESSAGE = re.compile(r'<li class="message message-[^"]*">(.*?)</li>', re.S)
 
 
 def html(response) -> str:
@@ -67,7 +70,8 @@ def assert_field_error(response, field_id: str, message: str = "") -> None:
 
 
 def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
+    """The texts of the messages the page shows."""
+    return [unescape(text) for text in MESSAGE.findall(response.content.decode())]
 
 
 @pytest.fixture

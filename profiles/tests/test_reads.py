@@ -12,6 +12,7 @@ from profiles.choices import ProfileKind, Status
 from profiles.lifecycle import profile_submit, transition
 from profiles.models import BusinessInformation, CustomerProfile, Evaluation
 from profiles.reads import (
+    JSONRow,
     attach_rows,
     history_of,
     row_list,
@@ -257,3 +258,21 @@ def test_profiles_read_with_their_accounts_approved_primary(
     )
 
     assert read == {secondary.pk: primary.pk if approved else None, other.pk: None}
+
+
+@pytest.mark.skipif(not ONE_QUERY, reason="JSONB_BUILD_OBJECT is PostgreSQL's")
+def test_a_json_row_holds_the_columns_it_names(profile):
+    read = CustomerProfile.objects.annotate(
+        row=JSONRow(sid="sid", name="friendly_name", account="account__name")
+    ).get(pk=profile.pk)
+
+    assert read.row == {
+        "sid": profile.sid,
+        "name": profile.friendly_name,
+        "account": profile.account.name,
+    }
+
+
+def test_a_json_row_takes_only_column_names_as_keys():
+    with pytest.raises(ValueError):
+        JSONRow(**{"sid', 'x": "sid"})

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     F,
@@ -28,8 +29,6 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from .models import CustomerProfile, StatusChange
-
 HISTORY = "status_changes"
 NOT_READ = object()
 
@@ -37,7 +36,8 @@ NOT_READ = object()
 def with_rows(profiles: QuerySet, *relations: str) -> QuerySet:
     """`profiles` reading the reverse relations `relations` with each profile:
     one-to-one rows joined, the others prefetched."""
-    alone = [name for name in relations if _relation(name).one_to_one]
+    model = profiles.model
+    alone = [name for name in relations if _relation(model, name).one_to_one]
     many = [name for name in relations if name not in alone]
     return profiles.select_related(*alone).prefetch_related(*many)
 
@@ -53,10 +53,12 @@ def with_row_lists(profiles: QuerySet, *relations: str) -> QuerySet:
     `row_list()`: in their own query on PostgreSQL, else prefetched."""
     if connection.vendor != "postgresql":
         return profiles.prefetch_related(*relations)
-    from django.contrib.postgres.expressions import ArraySubquery
-
+    model = profiles.model
     return profiles.annotate(
-        **{_column(name): ArraySubquery(_rows_as_json(name)) for name in relations}
+        **{
+            _column(name): ArraySubquery(_rows_as_json(model, name))
+            for name in relations
+        }
     )
 
 
@@ -73,11 +75,12 @@ def with_history(profiles: QuerySet) -> QuerySet:
     """`profiles` reading their status changes, with who made each;
     `history_of()` returns them."""
     if connection.vendor != "postgresql":
-        return profiles.prefetch_related(_history())
-    from django.contrib.postgres.expressions import ArraySubquery
-
+        return profiles.prefetch_related(_history(profiles.model))
     changes = _rows_as_json(
-        HISTORY, actor_email="actor__email", actor_username="actor__username"
+        profiles.model,
+        HISTORY,
+        actor_email="actor__email",
+        actor_username="actor__username",
     )
     return profiles.annotate(**{_column(HISTORY): ArraySubquery(changes)})
 
@@ -87,7 +90,7 @@ def history_of(profile) -> list:
     `with_history()`, else queried)."""
     data = getattr(profile, _column(HISTORY), NOT_READ)
     if data is NOT_READ:
-        prefetch_related_objects([profile], _history())
+        prefetch_related_objects([profile], _history(type(profile)))
         return list(getattr(profile, HISTORY).all())
     changes = []
     for row in data:
@@ -102,12 +105,14 @@ def history_of(profile) -> list:
     return changes
 
 
-def _history() -> Prefetch:
-    return Prefetch(HISTORY, queryset=StatusChange.objects.select_related("actor"))
+def _history(model) -> Prefetch:
+    """The status changes of `model`'s rows, each read with its actor."""
+    changes = _relation(model, HISTORY).related_model
+    return Prefetch(HISTORY, queryset=changes.objects.select_related("actor"))
 
 
-def _relation(name: str):
-    return CustomerProfile._meta.get_field(name)
+def _relation(model, name: str):
+    return model._meta.get_field(name)
 
 
 def _column(name: str) -> str:
@@ -115,10 +120,10 @@ def _column(name: str) -> str:
     return f"{name}_json_rows"
 
 
-def _rows_as_json(name: str, **more):
-    """The rows of the relation `name` of the outer profile, in their order, each
-    as one JSON object of its columns (and of `more`)."""
-    relation = _relation(name)
+def _rows_as_json(model, name: str, **more):
+    """The rows of the relation `name` of the outer `model` row, in their order,
+    each as one JSON object of its columns (and of `more`)."""
+    relation = _relation(model, name)
     model = relation.related_model
     rows = model.objects.filter(**{relation.field.name: OuterRef("pk")})
     rows = rows.order_by(*(model._meta.ordering or ["pk"]))
@@ -154,7 +159,7 @@ class JSONRow(Func):
 
 def _instance(name: str, profile, data: dict):
     """A row of the relation `name` from its JSON object, its profile `profile`."""
-    relation = _relation(name)
+    relation = _relation(type(profile), name)
     model = relation.related_model
     fields = model._meta.concrete_fields
     row = model.from_db(

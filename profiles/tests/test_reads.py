@@ -20,12 +20,12 @@ from profiles.reads import (
     with_row_lists,
     with_rows,
 )
+from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
     PrimaryProfileFactory,
 )
-from profiles.tests.test_wizard import complete_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def rows_of(profile) -> dict[str, list[dict]]:
 
 @pytest.fixture
 def profile(account):
-    profile = complete_profile(account)
+    profile = complete_secondary_profile(account)
     Evaluation.objects.create(
         profile=profile,
         revision=1,
@@ -199,7 +199,9 @@ def test_the_history_read_with_the_profile_is_its_history(
     account, django_assert_num_queries
 ):
     applicant = MembershipFactory(account=account).user
-    submitted = profile_submit(profile=complete_profile(account), actor=applicant)
+    submitted = profile_submit(
+        profile=complete_secondary_profile(account), actor=applicant
+    )
     transition(submitted, Status.IN_REVIEW)
     stored = [
         (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
@@ -222,7 +224,7 @@ def test_the_history_read_with_the_profile_is_its_history(
 def test_the_history_of_a_profile_read_without_it_is_queried(
     account, django_assert_num_queries
 ):
-    submitted = profile_submit(profile=complete_profile(account), actor=None)
+    submitted = profile_submit(profile=complete_secondary_profile(account), actor=None)
     read = CustomerProfile.objects.get(pk=submitted.pk)
 
     with django_assert_num_queries(1):
@@ -249,8 +251,8 @@ def test_profiles_read_with_their_accounts_approved_primary(
     primary = PrimaryProfileFactory(
         account=account, status=status, valid_until=valid_until
     )
-    secondary = complete_profile(account)
-    other = complete_profile(AccountFactory(name="Other Corp"))
+    secondary = complete_secondary_profile(account)
+    other = complete_secondary_profile(AccountFactory(name="Other Corp"))
     profiles = CustomerProfile.objects.filter(pk__in=[secondary.pk, other.pk])
 
     read = dict(

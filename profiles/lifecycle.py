@@ -7,14 +7,12 @@ who may fire it.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, partial
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -197,32 +195,33 @@ def transitions(moves: list[Move], *, actor=None, fields=()) -> list[StatusChang
 
 
 def _write_columns(profiles: list[CustomerProfile], names: list[str]) -> None:
-    """Save the profiles' `names` columns in at most two statements: one UPDATE
-    for the largest set of profiles with the same values (a batch puts all its
-    complete profiles in review alike), one bulk_update for the others.
+    """Save the profiles' `names` columns: one UPDATE per status for profiles that
+    agree on every column (a batch's compliant profiles), one bulk_update for
+    the others.
 
-    bulk_update writes a CASE per column per profile, which for a batch of
-    fifty cost more than the rest of its evaluation.
+    bulk_update writes a CASE per column per profile: for a batch of fifty it
+    cost more than the rest of the batch's evaluation.
     """
-    attnames = [CustomerProfile._meta.get_field(name).attname for name in names]
-    alike = defaultdict(list)
+    by_status = defaultdict(list)
     for profile in profiles:
-        values = [getattr(profile, attname) for attname in attnames]
-        alike[json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True)].append(profile)
-    largest = max(alike.values(), key=len)
-    in_largest = {id(profile) for profile in largest}
-    others = [profile for profile in profiles if id(profile) not in in_largest]
-    _update_alike(largest, attnames)
-    if len(others) == 1:
-        _update_alike(others, attnames)
-    elif others:
+        by_status[profile.status].append(profile)
+    others = []
+    for group in by_status.values():
+        values = _shared_values(group, names)
+        if values is None:
+            others.extend(group)
+            continue
+        pks = [profile.pk for profile in group]
+        CustomerProfile.objects.filter(pk__in=pks).update(**values)
+    if others:
         CustomerProfile.objects.bulk_update(others, names)
 
 
-def _update_alike(profiles: list[CustomerProfile], attnames: list[str]) -> None:
-    """One UPDATE writing the first profile's `attnames` values to all of them."""
-    values = {attname: getattr(profiles[0], attname) for attname in attnames}
-    CustomerProfile.objects.filter(pk__in=[p.pk for p in profiles]).update(**values)
+def _shared_values(profiles: list[CustomerProfile], names: list[str]) -> dict | None:
+    """{column: value} if all `profiles` hold the same `names` values, else None."""
+    attnames = [CustomerProfile._meta.get_field(name).attname for name in names]
+    values = [{name: getattr(p, name) for name in attnames} for p in profiles]
+    return values[0] if all(other == values[0] for other in values) else None
 
 
 def _ensure_allowed(profile: CustomerProfile, to_status: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from functools import cache
 
 from django.conf import settings
 from django.db import models
@@ -28,7 +27,6 @@ from .choices import (
     RegistrationIdentifier,
     Status,
 )
-from .reads import compiled
 from .storage import document_storage, document_upload_to
 
 
@@ -126,25 +124,18 @@ class CustomerProfileQuerySet(models.QuerySet):
 
     def with_approved_primary(self) -> CustomerProfileQuerySet:
         """Annotated with `approved_primary_id`: their account's, or None."""
-        return self.annotate(**_approved_primary())
+        primaries = CustomerProfile.objects.approved_primaries().filter(
+            account=models.OuterRef("account")
+        )
+        return self.annotate(
+            approved_primary_id=models.Subquery(primaries.values("pk")[:1])
+        )
 
     def with_answers(self) -> CustomerProfileQuerySet:
         """With the rows the wizard writes: one join, two prefetches."""
         return self.select_related(
             "account", "business_information", "address"
         ).prefetch_related("representatives", "documents")
-
-
-@cache
-def _approved_primary():
-    """The approved-primary subquery, compiled once (see reads.compiled)."""
-    primaries = CustomerProfile.objects.approved_primaries().filter(
-        account=models.OuterRef("account")
-    )
-    return compiled(
-        CustomerProfile,
-        approved_primary_id=models.Subquery(primaries.values("pk")[:1]),
-    )
 
 
 class CustomerProfile(models.Model):

@@ -33,7 +33,7 @@ from .lifecycle import (
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
 from .notifications.signing import standard_webhook_secret
-from .reads import attach_rows, history_of, with_history, with_rows
+from .reads import history_of, row_list, with_history, with_row_lists
 from .steps import SECONDARY_WIZARD, STEP_TITLES, resume_step
 from .wizard import locked_response
 
@@ -107,12 +107,14 @@ def list_rows(profiles) -> list[ListRow]:
     """A page's rows, with the link, labels and dates worked out in one pass.
 
     Done here rather than per cell in the template: a reverse(), a status label
-    lookup and two date filters per row were most of the page's time.
+    lookup and two date filters per row were most of the page's time. The date
+    reads as the `date` filter shows it in the page's language and time zone.
     """
     labels = choice_labels(CustomerProfile, "status", get_language())
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
     zone = get_current_timezone()
-    shown_as = date_formatter(get_format("DATETIME_FORMAT"))
+    # What the `date` filter does per value, the format read once.
+    shown_as = get_format("DATETIME_FORMAT")
     rows = []
     for sid, friendly_name, status, updated_at, _primary in profiles:
         updated = updated_at.astimezone(zone)
@@ -124,30 +126,10 @@ def list_rows(profiles) -> list[ListRow]:
                 status=status,
                 status_label=labels.get(status, status),
                 updated_at=updated,
-                updated_text=shown_as(updated),
+                updated_text=dateformat.format(updated, shown_as),
             )
         )
     return rows
-
-
-def date_formatter(format_string: str):
-    """`dateformat.format(value, format_string)` for many values, the format
-    read once (half the time per value)."""
-    pieces = []
-    for i, piece in enumerate(dateformat.re_formatchars.split(format_string)):
-        if i % 2:
-            pieces.append((True, piece))
-        elif piece:
-            pieces.append((False, dateformat.re_escaped.sub(r"\1", piece)))
-
-    def format_value(value) -> str:
-        formatter = dateformat.DateFormat(value)
-        return "".join(
-            str(getattr(formatter, piece)()) if specifier else piece
-            for specifier, piece in pieces
-        )
-
-    return format_value
 
 
 def profile_status(request, sid):
@@ -173,26 +155,20 @@ def profile_create(request):
     return redirect("profiles:step", sid=profile.sid, step=resume_step(profile))
 
 
-DETAIL_RELATIONS = (
-    "business_information",
-    "address",
-    "representatives",
-    "documents",
-    "evaluations",
-)
+DETAIL_RELATIONS = ("representatives", "documents", "evaluations")
 
 
 @cache
 def detail_profiles():
     """How the profile page reads a profile (built once): with its answers, its
-    evaluations and its history (see reads)."""
-    return with_history(with_rows(CustomerProfile.objects.all(), *DETAIL_RELATIONS))
+    evaluations and its history, in one query on PostgreSQL (see reads)."""
+    profiles = CustomerProfile.objects.select_related("business_information", "address")
+    return with_history(with_row_lists(profiles, *DETAIL_RELATIONS))
 
 
 def profile_detail(request, sid):
     profile = get_profile_or_404(request.user, sid, detail_profiles())
-    attach_rows(profile, *DETAIL_RELATIONS)
-    evaluations = list(profile.evaluations.all())
+    evaluations = row_list(profile, "evaluations")
     latest = evaluations[0] if evaluations else None
     context = {
         "evaluations": evaluations,
@@ -204,8 +180,8 @@ def profile_detail(request, sid):
         "history": history_of(profile),
         "business_information": getattr(profile, "business_information", None),
         "address": getattr(profile, "address", None),
-        "representatives": profile.representatives.all(),
-        "documents": profile.documents.all(),
+        "representatives": row_list(profile, "representatives"),
+        "documents": row_list(profile, "documents"),
         "summary_steps": SECONDARY_WIZARD.summary_steps,
     }
     return render(request, "profiles/detail.html", context)

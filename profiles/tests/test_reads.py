@@ -1,4 +1,4 @@
-"""Reads compiled once, and a profile's rows read with it (profiles.reads)."""
+"""A profile read with its rows and its history (profiles.reads)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from profiles.choices import ProfileKind, Status
 from profiles.lifecycle import profile_submit, transition
 from profiles.models import BusinessInformation, CustomerProfile, Evaluation
-from profiles.reads import attach_rows, compiled, history_of, with_history, with_rows
+from profiles.reads import (
+    JSONRow,
+    attach_rows,
+    history_of,
+    row_list,
+    with_history,
+    with_row_lists,
+    with_rows,
+)
 from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
@@ -23,6 +30,8 @@ from profiles.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 RELATIONS = ("representatives", "documents", "evaluations")
+# with_row_lists() and with_history() read rows in the profile's query there.
+ONE_QUERY = connection.vendor == "postgresql"
 
 
 def values(row) -> dict:
@@ -55,9 +64,8 @@ def test_a_profiles_rows_read_with_it_are_its_rows_in_the_database(
 ):
     expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
     stored = profile.documents.get()
-    # One query on PostgreSQL; the profile and a prefetch per relation elsewhere.
-    queries = 1 if connection.vendor == "postgresql" else 1 + len(RELATIONS)
-    with django_assert_num_queries(queries):
+    # The profile, and a query per relation whatever the number of rows.
+    with django_assert_num_queries(1 + len(RELATIONS)):
         read = with_rows(CustomerProfile.objects.all(), *RELATIONS).get(pk=profile.pk)
 
     with django_assert_num_queries(0):
@@ -75,6 +83,18 @@ def test_a_profiles_rows_read_with_it_are_its_rows_in_the_database(
     created = read.evaluations.all()[0].created_at
     assert created.tzinfo is not None
     assert created == profile.evaluations.get().created_at
+
+
+def test_attaching_reads_the_rows_a_profile_was_read_without(
+    profile, django_assert_num_queries
+):
+    expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
+    read = CustomerProfile.objects.get(pk=profile.pk)
+
+    with django_assert_num_queries(len(RELATIONS)):
+        attach_rows(read, *RELATIONS)
+    with django_assert_num_queries(0):
+        assert rows_of(read) == expected
 
 
 def test_attaching_twice_keeps_the_rows(profile):
@@ -125,6 +145,56 @@ def test_a_profile_without_rows_reads_none_and_empty_lists(
             read.business_information  # noqa: B018
 
 
+def lists_of(profile) -> dict[str, list[dict]]:
+    return {
+        name: [values(row) for row in row_list(profile, name)] for name in RELATIONS
+    }
+
+
+def test_row_lists_read_with_a_profile_are_its_rows_in_the_database(
+    profile, django_assert_num_queries
+):
+    expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
+    stored = profile.documents.get()
+    with django_assert_num_queries(1 if ONE_QUERY else 1 + len(RELATIONS)):
+        read = with_row_lists(CustomerProfile.objects.all(), *RELATIONS).get(
+            pk=profile.pk
+        )
+
+    with django_assert_num_queries(0):
+        got = lists_of(read)
+        owners = {row.profile for name in RELATIONS for row in row_list(read, name)}
+        document = row_list(read, "documents")[0]
+        assert document.file.name == stored.file.name
+        assert document.get_absolute_url().startswith(f"/profiles/{profile.sid}/")
+        evaluation = row_list(read, "evaluations")[0]
+    assert got == expected
+    assert [len(rows) for rows in got.values()] == [2, 1, 1]
+    assert owners == {read}
+    assert evaluation.created_at.tzinfo is not None
+    assert evaluation.created_at == profile.evaluations.get().created_at
+    assert evaluation.results[0]["n"] == 1.5
+
+
+def test_row_lists_of_a_profile_read_without_them_are_queried(
+    profile, django_assert_num_queries
+):
+    expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
+    read = CustomerProfile.objects.get(pk=profile.pk)
+
+    with django_assert_num_queries(len(RELATIONS)):
+        assert lists_of(read) == expected
+
+
+def test_a_profile_without_rows_reads_empty_row_lists(account):
+    bare = CustomerProfile.objects.create(
+        account=account, kind=ProfileKind.SECONDARY, policy_sid="RN" + "1" * 32
+    )
+    read = with_row_lists(CustomerProfile.objects.all(), *RELATIONS).get(pk=bare.pk)
+
+    assert lists_of(read) == {name: [] for name in RELATIONS}
+
+
 def test_the_history_read_with_the_profile_is_its_history(
     account, django_assert_num_queries
 ):
@@ -137,11 +207,10 @@ def test_the_history_read_with_the_profile_is_its_history(
         (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
         for c in submitted.status_changes.select_related("actor")
     ]
-    read = with_history(CustomerProfile.objects.all()).get(pk=submitted.pk)
+    with django_assert_num_queries(1 if ONE_QUERY else 2):
+        read = with_history(CustomerProfile.objects.all()).get(pk=submitted.pk)
 
-    # In the profile's own query on PostgreSQL, one query of its own elsewhere.
-    queries = 0 if connection.vendor == "postgresql" else 1
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(0):
         history = history_of(read)
         got = [
             (c.from_status, c.to_status, c.created_at, c.actor and c.actor.email)
@@ -152,11 +221,17 @@ def test_the_history_read_with_the_profile_is_its_history(
     assert history[0].actor.username == applicant.username
 
 
-def uncompiled_primary():
-    primaries = CustomerProfile.objects.approved_primaries().filter(
-        account=OuterRef("account")
-    )
-    return Subquery(primaries.values("pk")[:1])
+def test_the_history_of_a_profile_read_without_it_is_queried(
+    account, django_assert_num_queries
+):
+    submitted = profile_submit(profile=complete_secondary_profile(account), actor=None)
+    read = CustomerProfile.objects.get(pk=submitted.pk)
+
+    with django_assert_num_queries(1):
+        history = history_of(read)
+        assert [(c.to_status, c.actor) for c in history] == [
+            (Status.PENDING_REVIEW, None)
+        ]
 
 
 @pytest.mark.parametrize(
@@ -168,7 +243,7 @@ def uncompiled_primary():
         (Status.IN_REVIEW, None, False),
     ],
 )
-def test_a_compiled_subquery_answers_as_the_expression_it_came_from(
+def test_profiles_read_with_their_accounts_approved_primary(
     status, valid_for, approved
 ):
     account = AccountFactory()
@@ -180,13 +255,26 @@ def test_a_compiled_subquery_answers_as_the_expression_it_came_from(
     other = complete_secondary_profile(AccountFactory(name="Other Corp"))
     profiles = CustomerProfile.objects.filter(pk__in=[secondary.pk, other.pk])
 
-    once = profiles.annotate(
-        **compiled(CustomerProfile, approved_id=uncompiled_primary())
+    read = dict(
+        profiles.with_approved_primary().values_list("pk", "approved_primary_id")
     )
-    each_time = profiles.annotate(approved_id=uncompiled_primary())
 
-    assert dict(once.values_list("pk", "approved_id")) == dict(
-        each_time.values_list("pk", "approved_id")
-    )
-    assert once.get(pk=secondary.pk).approved_id == (primary.pk if approved else None)
-    assert once.get(pk=other.pk).approved_id is None
+    assert read == {secondary.pk: primary.pk if approved else None, other.pk: None}
+
+
+@pytest.mark.skipif(not ONE_QUERY, reason="JSONB_BUILD_OBJECT is PostgreSQL's")
+def test_a_json_row_holds_the_columns_it_names(profile):
+    read = CustomerProfile.objects.annotate(
+        row=JSONRow(sid="sid", name="friendly_name", account="account__name")
+    ).get(pk=profile.pk)
+
+    assert read.row == {
+        "sid": profile.sid,
+        "name": profile.friendly_name,
+        "account": profile.account.name,
+    }
+
+
+def test_a_json_row_takes_only_column_names_as_keys():
+    with pytest.raises(ValueError):
+        JSONRow(**{"sid', 'x": "sid"})

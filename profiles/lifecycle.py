@@ -131,22 +131,17 @@ def ensure_primary_approved(account: Account) -> CustomerProfile:
     return primary
 
 
-def lock_profile(profile: CustomerProfile, *, primary: bool = True) -> CustomerProfile:
-    """Re-read the profile with a row lock; call inside transaction.atomic().
-
-    With `primary`, the locked profile carries `approved_primary_id`: its
-    account's approved primary, or None. Saving a draft does not need it.
-    """
-    return _locking(primary).get(pk=profile.pk)
+def lock_profile(profile: CustomerProfile) -> CustomerProfile:
+    """Re-read the profile with a row lock, carrying `approved_primary_id` (its
+    account's approved primary, or None); call inside transaction.atomic()."""
+    return _locking().get(pk=profile.pk)
 
 
 @cache
-def _locking(primary: bool):
-    """lock_profile()'s read, built once (a draft's save pays for the rest)."""
+def _locking():
+    """lock_profile()'s read, built once."""
     profiles = CustomerProfile.objects.select_related("account")
-    if primary:
-        profiles = profiles.with_approved_primary()
-    return profiles.select_for_update(of=("self",))
+    return profiles.with_approved_primary().select_for_update(of=("self",))
 
 
 @dataclass(frozen=True)
@@ -190,7 +185,7 @@ def transitions(moves: list[Move], *, actor=None, fields=()) -> list[StatusChang
     for move in moves:
         move.profile.status, move.profile.updated_at = move.to_status, now
     _write_columns([move.profile for move in moves], ["status", "updated_at", *fields])
-    notifications.record(changes)
+    notifications.create_deliveries(changes)
     return changes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from .evaluation import evaluate_submission, stale_submissions
+from .evaluation import evaluate_submission_batch, stale_submissions
 from .notifications import due_deliveries
 from .notifications.delivery import deliver, drain_due
 from .queueing import DELIVER_NOTIFICATION, EVALUATE_PROFILE, enqueue
@@ -20,7 +20,7 @@ from .queueing import DELIVER_NOTIFICATION, EVALUATE_PROFILE, enqueue
 )
 def evaluate_profile(profile_id: int, revision: int) -> None:
     """Evaluate one submitted revision (idempotent: repeats change nothing)."""
-    evaluate_submission(profile_id=profile_id, revision=revision)
+    evaluate_submission_batch(profile_id=profile_id, revision=revision)
 
 
 @shared_task

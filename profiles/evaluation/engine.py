@@ -100,7 +100,7 @@ def judge(submission: Submission) -> Verdict:
     )
 
 
-def evaluate_submission(*, profile_id: int, revision: int) -> Evaluation | None:
+def evaluate_submission_batch(*, profile_id: int, revision: int) -> Evaluation | None:
     """Evaluate a submitted revision, together with other submissions waiting.
 
     A repeat or stale call changes nothing for its own profile. Either way,

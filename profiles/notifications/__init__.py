@@ -1,5 +1,5 @@
 """Telling applicants about decisions: an outbox of emails and status callbacks."""
 
-from .outbox import due_deliveries, record, resend
+from .outbox import create_deliveries, due_deliveries, resend
 
-__all__ = ["due_deliveries", "record", "resend"]
+__all__ = ["due_deliveries", "create_deliveries", "resend"]

@@ -32,7 +32,7 @@ def deliver(delivery_id: int) -> NotificationDelivery | None:
     delivery = claim(delivery_id)
     if delivery is None:
         return None
-    mark_delivered(record([(delivery, send(delivery))], sent=[]))
+    mark_delivered(write_outcomes([(delivery, send(delivery))], sent=[]))
     return delivery
 
 
@@ -54,7 +54,7 @@ def deliver_due(limit: int) -> int:
             if outcome is None:
                 unstarted.append(delivery)
             else:
-                sent = record([(delivery, outcome)], sent)
+                sent = write_outcomes([(delivery, outcome)], sent)
     finally:
         mark_delivered(sent)
     release(unstarted)
@@ -79,7 +79,7 @@ def drain_due() -> int:
             return total
 
 
-def record(results, sent: list) -> list:
+def write_outcomes(results, sent: list) -> list:
     """Write failed attempts now and add successes to `sent`; once `sent` holds
     MARK_EVERY, write them together. Returns the successes still to write."""
     for delivery, (code, error) in results:

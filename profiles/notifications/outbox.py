@@ -43,7 +43,7 @@ def channels_for(change: StatusChange) -> dict[str, str]:
     return targets
 
 
-def record(changes: list[StatusChange]) -> list[NotificationDelivery]:
+def create_deliveries(changes: list[StatusChange]) -> list[NotificationDelivery]:
     """Write the changes' deliveries; they are sent once the transaction commits."""
     deliveries = NotificationDelivery.objects.bulk_create(
         NotificationDelivery(status_change=change, channel=channel, target=target)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from profiles.access import REVIEWERS_GROUP
 from profiles.choices import Channel, DeliveryState, ProfileKind, Status
-from profiles.evaluation import evaluate_submission
+from profiles.evaluation import evaluate_submission_batch
 from profiles.lifecycle import (
     LifecycleError,
     approved_primary,
@@ -132,7 +132,7 @@ def make_reviewer():
 def submitted(profile, applicant) -> CustomerProfile:
     """Submit and evaluate, as the worker would after the commit."""
     profile = profile_submit(profile=profile, actor=applicant)
-    evaluate_submission(profile_id=profile.pk, revision=profile.revision)
+    evaluate_submission_batch(profile_id=profile.pk, revision=profile.revision)
     profile.refresh_from_db()
     return profile
 

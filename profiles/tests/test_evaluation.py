@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from profiles import lifecycle
 from profiles.choices import Status
-from profiles.evaluation import evaluate_submission, rules
+from profiles.evaluation import evaluate_submission_batch, rules
 from profiles.evaluation.engine import judge
 from profiles.evaluation.policy import SECONDARY_BUSINESS_POLICY
 from profiles.evaluation.submission import Submission, load_submission
@@ -826,7 +826,7 @@ def test_subdomain_emails_of_the_website_give_no_warning(account):
     assert verdict.warnings == []
 
 
-# --- evaluate_submission ------------------------------------------------------------
+# --- evaluate_submission_batch ---------------------------------------------------
 
 
 def submitted(profile, user) -> CustomerProfile:
@@ -840,7 +840,7 @@ def submitted(profile, user) -> CustomerProfile:
 def test_evaluating_a_compliant_submission_moves_it_to_in_review(account, applicant):
     profile = submitted(complete_secondary_profile(account), applicant)
 
-    evaluation = evaluate_submission(profile_id=profile.pk, revision=1)
+    evaluation = evaluate_submission_batch(profile_id=profile.pk, revision=1)
 
     profile.refresh_from_db()
     assert evaluation == Evaluation.objects.get(profile=profile)
@@ -867,7 +867,7 @@ def test_evaluating_a_noncompliant_submission_rejects_it_with_the_error_codes(
     AuthorizedRepresentative.objects.filter(profile=profile, position=2).delete()
     profile = submitted(profile, applicant)
 
-    evaluation = evaluate_submission(profile_id=profile.pk, revision=1)
+    evaluation = evaluate_submission_batch(profile_id=profile.pk, revision=1)
 
     profile.refresh_from_db()
     assert evaluation.status == Evaluation.Result.NONCOMPLIANT
@@ -889,7 +889,7 @@ def test_a_primary_rejected_after_submission_rejects_the_secondary(account, appl
         status=Status.TWILIO_REJECTED
     )
 
-    evaluate_submission(profile_id=profile.pk, revision=1)
+    evaluate_submission_batch(profile_id=profile.pk, revision=1)
 
     profile.refresh_from_db()
     assert profile.status == Status.TWILIO_REJECTED
@@ -903,7 +903,7 @@ def test_an_evaluation_records_the_warnings(account, applicant):
     update(AuthorizedRepresentative, profile, position=1, email="ada@gmail.com")
     profile = submitted(profile, applicant)
 
-    evaluation = evaluate_submission(profile_id=profile.pk, revision=1)
+    evaluation = evaluate_submission_batch(profile_id=profile.pk, revision=1)
 
     assert evaluation.status == Evaluation.Result.COMPLIANT
     assert [w["code"] for w in evaluation.warnings] == [18606]
@@ -919,10 +919,10 @@ def counts(profile) -> tuple[int, int]:
 @pytest.mark.django_db
 def test_a_second_evaluation_of_the_same_revision_changes_nothing(account, applicant):
     profile = submitted(complete_secondary_profile(account), applicant)
-    assert evaluate_submission(profile_id=profile.pk, revision=1) is not None
+    assert evaluate_submission_batch(profile_id=profile.pk, revision=1) is not None
     before = counts(profile)
 
-    assert evaluate_submission(profile_id=profile.pk, revision=1) is None
+    assert evaluate_submission_batch(profile_id=profile.pk, revision=1) is None
 
     assert counts(profile) == before == (1, 2)
     profile.refresh_from_db()
@@ -937,7 +937,7 @@ def test_an_evaluation_of_a_stale_revision_changes_nothing(account, applicant):
     )
     assert profile.revision == 2
 
-    assert evaluate_submission(profile_id=profile.pk, revision=1) is None
+    assert evaluate_submission_batch(profile_id=profile.pk, revision=1) is None
 
     assert counts(profile) == (0, 1)
     profile.refresh_from_db()
@@ -948,7 +948,7 @@ def test_an_evaluation_of_a_stale_revision_changes_nothing(account, applicant):
 def test_an_evaluation_of_a_draft_changes_nothing(account):
     profile = complete_secondary_profile(account)
 
-    assert evaluate_submission(profile_id=profile.pk, revision=0) is None
+    assert evaluate_submission_batch(profile_id=profile.pk, revision=0) is None
 
     assert counts(profile) == (0, 0)
     profile.refresh_from_db()
@@ -957,7 +957,7 @@ def test_an_evaluation_of_a_draft_changes_nothing(account):
 
 @pytest.mark.django_db
 def test_an_evaluation_of_a_vanished_profile_returns_none(db):
-    assert evaluate_submission(profile_id=987654, revision=1) is None
+    assert evaluate_submission_batch(profile_id=987654, revision=1) is None
     assert not Evaluation.objects.exists()
 
 
@@ -998,7 +998,7 @@ def test_one_evaluation_decides_the_other_waiting_submissions_once_each(
     first, second, third = waiting(account, applicant, 3, email="ops@acme.test")
     update(Address, second, street="P.O. Box 12")
 
-    evaluation = evaluate_submission(profile_id=second.pk, revision=1)
+    evaluation = evaluate_submission_batch(profile_id=second.pk, revision=1)
 
     assert evaluation.profile_id == second.pk
     assert evaluation.status == Evaluation.Result.NONCOMPLIANT
@@ -1015,8 +1015,8 @@ def test_one_evaluation_decides_the_other_waiting_submissions_once_each(
         assert change.sequence == 2
         assert Evaluation.objects.filter(profile=profile).count() == 1
     # Their own messages arrive later and change nothing.
-    assert evaluate_submission(profile_id=first.pk, revision=1) is None
-    assert evaluate_submission(profile_id=third.pk, revision=1) is None
+    assert evaluate_submission_batch(profile_id=first.pk, revision=1) is None
+    assert evaluate_submission_batch(profile_id=third.pk, revision=1) is None
     assert Evaluation.objects.count() == 3
 
 
@@ -1026,11 +1026,11 @@ def test_a_message_for_a_decided_profile_still_decides_the_others_waiting(
 ):
     settings.EVALUATION_BATCH_SIZE = 1
     first, second = waiting(account, applicant, 2)
-    assert evaluate_submission(profile_id=first.pk, revision=1) is not None
+    assert evaluate_submission_batch(profile_id=first.pk, revision=1) is not None
     second.refresh_from_db()
     assert second.status == Status.PENDING_REVIEW
 
-    assert evaluate_submission(profile_id=first.pk, revision=1) is None
+    assert evaluate_submission_batch(profile_id=first.pk, revision=1) is None
 
     second.refresh_from_db()
     assert second.status == Status.IN_REVIEW
@@ -1044,7 +1044,7 @@ def test_a_batch_holds_at_most_the_batch_size_oldest_first(
     settings.EVALUATION_BATCH_SIZE = 2
     oldest, middle, newest = waiting(account, applicant, 3)
 
-    evaluate_submission(profile_id=newest.pk, revision=1)
+    evaluate_submission_batch(profile_id=newest.pk, revision=1)
 
     decided = set(Evaluation.objects.values_list("profile_id", flat=True))
     assert decided == {newest.pk, oldest.pk}
@@ -1056,10 +1056,10 @@ def test_a_batch_holds_at_most_the_batch_size_oldest_first(
 def test_a_batch_leaves_drafts_and_decided_profiles_alone(account, applicant):
     draft = complete_secondary_profile(account)
     (decided,) = waiting(account, applicant, 1)
-    evaluate_submission(profile_id=decided.pk, revision=1)
+    evaluate_submission_batch(profile_id=decided.pk, revision=1)
     (pending,) = waiting(account, applicant, 1)
 
-    evaluate_submission(profile_id=pending.pk, revision=1)
+    evaluate_submission_batch(profile_id=pending.pk, revision=1)
 
     assert counts(draft) == (0, 0)
     assert counts(decided) == (1, 2)
@@ -1073,7 +1073,7 @@ def test_a_batch_costs_the_same_queries_for_3_and_for_30_submissions(
     def batch_queries(count) -> int:
         first, *_ = waiting(account, applicant, count, email="ops@acme.test")
         with CaptureQueriesContext(connection) as captured:
-            evaluate_submission(profile_id=first.pk, revision=1)
+            evaluate_submission_batch(profile_id=first.pk, revision=1)
         assert not CustomerProfile.objects.filter(status=Status.PENDING_REVIEW).exists()
         return len(captured)
 
@@ -1095,7 +1095,7 @@ def test_a_mixed_batch_writes_each_profile_its_own_outcome_in_two_updates(
     ]
 
     with CaptureQueriesContext(connection) as captured:
-        evaluate_submission(profile_id=profiles[0].pk, revision=1)
+        evaluate_submission_batch(profile_id=profiles[0].pk, revision=1)
 
     writes = [
         query["sql"]
@@ -1140,10 +1140,10 @@ def test_a_submission_another_transaction_holds_is_skipped_not_waited_for(
     holder.start()
     try:
         assert locked.wait(30)
-        evaluate_submission(profile_id=free.pk, revision=1)
+        evaluate_submission_batch(profile_id=free.pk, revision=1)
         assert counts(held) == (0, 1)
         assert counts(free) == (1, 2)
     finally:
         release.set()
         holder.join(30)
-    assert evaluate_submission(profile_id=held.pk, revision=1) is not None
+    assert evaluate_submission_batch(profile_id=held.pk, revision=1) is not None

@@ -7,7 +7,7 @@ else the SQLite test file under var/), and stops only those.
 No setting slows an evaluation down, so the worker is caught in the middle of
 one by holding the profile's row (PostgreSQL: SELECT ... FOR UPDATE; SQLite:
 the database's write lock) from the test: the worker receives the task, enters
-evaluate_submission's transaction and waits there; it is then killed with
+evaluate_submission_batch's transaction and waits there; it is then killed with
 SIGKILL.
 """
 

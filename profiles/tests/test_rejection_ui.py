@@ -7,7 +7,7 @@ import re
 import pytest
 
 from profiles.choices import Status
-from profiles.evaluation import evaluate_submission
+from profiles.evaluation import evaluate_submission_batch
 from profiles.lifecycle import profile_submit
 from profiles.models import (
     Address,
@@ -346,7 +346,7 @@ def test_the_status_url_returns_the_profile_status_as_json(pending, applicant_cl
 
 
 def test_the_status_url_follows_the_evaluation(pending, applicant_client):
-    evaluate_submission(profile_id=pending.pk, revision=1)
+    evaluate_submission_batch(profile_id=pending.pk, revision=1)
 
     response = applicant_client.get(f"/profiles/{pending.sid}/status/")
 
@@ -441,7 +441,7 @@ def test_a_rejection_for_an_unapproved_primary_is_listed_under_account(
     CustomerProfile.objects.for_account(account).primary().update(
         status=Status.TWILIO_REJECTED
     )
-    evaluate_submission(profile_id=profile.pk, revision=1)
+    evaluate_submission_batch(profile_id=profile.pk, revision=1)
 
     html = page(applicant_client, detail_url(profile))
 

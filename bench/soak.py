@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from bench.client import percentile
 from bench.decision_latency import PDF, STEPS, Browser
 from bench.receiver import Receiver
 from profiles.tests.processes import free_port
@@ -321,8 +322,8 @@ def database_figures(folder: Path, sids: list[str]) -> dict:
     return {
         "profiles_by_status": dict(statuses),
         "profiles_stranded": statuses.get(Status.PENDING_REVIEW, 0),
-        "decision_ms_p50": percentile(latencies, 50),
-        "decision_ms_p95": percentile(latencies, 95),
+        "decision_ms_p50": round(percentile(latencies, 50), 1),
+        "decision_ms_p95": round(percentile(latencies, 95), 1),
         "deliveries": deliveries.count(),
         "deliveries_not_sent": deliveries.exclude(
             state=DeliveryState.DELIVERED
@@ -348,13 +349,6 @@ def decision_latencies(profiles) -> list[float]:
                 (change.created_at - submitted.pop(key)).total_seconds() * 1000
             )
     return latencies
-
-
-def percentile(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, len(ordered) * q // 100)], 1)
 
 
 def wait_until_settled(base: str, folder: Path, sids: list[str], timeout: float):
@@ -389,39 +383,46 @@ def task_ids_on_disk(broker: Path) -> set[str]:
 
 
 def soak(minutes: float, applicants: int, pause: float, folder: Path) -> dict:
+    """Start make run, load it for `minutes`, let it settle, stop it; the report."""
     port, receiver_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     receiver = ThreadingHTTPServer(("127.0.0.1", receiver_port), Receiver)
     receiver.daemon_threads = True
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     portal = start_portal(folder, port)
-    log = folder / "run.log"
     tally = Tally()
     try:
         wait_until_up(base, portal)
         started = time.monotonic()
-        until = started + minutes * 60
-        threads = [
-            threading.Thread(
-                target=applicant,
-                args=(base, f"http://127.0.0.1:{receiver_port}", until, pause, tally),
-            )
-            for _ in range(applicants)
-        ]
-        threads.append(
-            threading.Thread(
-                target=reviewer, args=(base, until, max(pause, 0.5), tally)
-            )
-        )
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        callbacks = f"http://127.0.0.1:{receiver_port}"
+        load(base, callbacks, started + minutes * 60, applicants, pause, tally)
         wait_until_settled(base, folder, tally.sids, timeout=180)
         ran = time.monotonic() - started
     finally:
-        stop_portal(portal, log)
+        stop_portal(portal, folder / "run.log")
         receiver.shutdown()
+    return {"minutes": round(ran / 60, 1), "applicants": applicants} | report(
+        folder, tally
+    )
+
+
+def load(base, callbacks, until, applicants: int, pause: float, tally: Tally):
+    """The applicants and the reviewer, each a thread, until `until`."""
+    threads = [
+        threading.Thread(target=applicant, args=(base, callbacks, until, pause, tally))
+        for _ in range(applicants)
+    ]
+    reviewing = (base, until, max(pause, 0.5), tally)
+    threads.append(threading.Thread(target=reviewer, args=reviewing))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def report(folder: Path, tally: Tally) -> dict:
+    """The figures, from the clients' tally, make run's log and the database."""
+    log = folder / "run.log"
     entries = log_entries(log)
     errors = [
         f"{process}: {entry['message'][:200]}"
@@ -430,8 +431,6 @@ def soak(minutes: float, applicants: int, pause: float, folder: Path) -> dict:
     ]
     restarts = re.findall(r"supervise ERROR (\w+) exited", log.read_text())
     return {
-        "minutes": round(ran / 60, 1),
-        "applicants": applicants,
         "requests": tally.requests,
         "submitted": dict(tally.submitted),
         "reviewed": dict(tally.reviewed),

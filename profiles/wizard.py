@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
-from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +31,7 @@ from .lifecycle import (
     is_editable,
     profile_submit,
 )
-from .reads import attach_rows
+from .reads import attach_rows, row_list
 from .steps import SECONDARY_WIZARD, Step, profiles_reading
 
 
@@ -244,7 +243,6 @@ class ProfileWizard(NamedUrlWizardView):
             # A rejected profile's other steps, read without its answers (see
             # dispatch), also show what the rules find.
             return load_submission(self.profile)
-        prefetch_related_objects([self.profile], "representatives", "documents")
         return submission_of(self.profile)
 
     @cached_property
@@ -255,4 +253,4 @@ class ProfileWizard(NamedUrlWizardView):
     @cached_property
     def documents(self) -> list:
         """The documents saved so far, as the step lists them."""
-        return list(self.profile.documents.all())
+        return row_list(self.profile, "documents")

@@ -11,6 +11,7 @@ from ..models import (
     CustomerProfile,
     SupportingDocument,
 )
+from ..reads import row_list
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,10 @@ def submission_of(profile: CustomerProfile) -> Submission:
         profile=profile,
         # A missing one-to-one row raises a subclass of AttributeError.
         business=getattr(profile, "business_information", None),
-        representatives={rep.position: rep for rep in profile.representatives.all()},
+        representatives={
+            rep.position: rep for rep in row_list(profile, "representatives")
+        },
         address=getattr(profile, "address", None),
-        documents=list(profile.documents.all()),
+        documents=row_list(profile, "documents"),
         primary_approved=profile.approved_primary_id is not None,
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import drafts, forms
 from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
 from ..models import CustomerProfile
+from ..reads import row_list
 from .registry import Step, Wizard, asks
 
 # --- How each step's form is filled from the saved answers ---------------------
@@ -22,7 +23,8 @@ def representatives_answers(profile: CustomerProfile) -> dict:
     fields = forms.RepresentativeForm.base_fields
     return {
         "initial": [
-            model_to_dict(rep, fields=fields) for rep in profile.representatives.all()
+            model_to_dict(rep, fields=fields)
+            for rep in row_list(profile, "representatives")
         ]
     }
 
@@ -32,7 +34,7 @@ def address_answers(profile: CustomerProfile) -> dict:
 
 
 def documents_answers(profile: CustomerProfile) -> dict:
-    return {"document_count": len(profile.documents.all())}
+    return {"document_count": len(row_list(profile, "documents"))}
 
 
 def notifications_answers(profile: CustomerProfile) -> dict:

@@ -45,6 +45,12 @@ def rows_of(profile) -> dict[str, list[dict]]:
     }
 
 
+def lists_of(profile) -> dict[str, list[dict]]:
+    return {
+        name: [values(row) for row in row_list(profile, name)] for name in RELATIONS
+    }
+
+
 @pytest.fixture
 def profile(account):
     profile = complete_secondary_profile(account)
@@ -64,23 +70,22 @@ def test_a_profiles_rows_read_with_it_are_its_rows_in_the_database(
 ):
     expected = rows_of(CustomerProfile.objects.get(pk=profile.pk))
     stored = profile.documents.get()
-    # The profile, and a query per relation whatever the number of rows.
-    with django_assert_num_queries(1 + len(RELATIONS)):
+    # The profile, and on other databases a query per relation, whatever the
+    # number of rows.
+    with django_assert_num_queries(1 if ONE_QUERY else 1 + len(RELATIONS)):
         read = with_rows(CustomerProfile.objects.all(), *RELATIONS).get(pk=profile.pk)
 
     with django_assert_num_queries(0):
         attach_rows(read, *RELATIONS)
-        got = rows_of(read)
-        owners = {
-            row.profile for name in RELATIONS for row in getattr(read, name).all()
-        }
-        document = read.documents.all()[0]
+        got = lists_of(read)
+        owners = {row.profile for name in RELATIONS for row in row_list(read, name)}
+        document = row_list(read, "documents")[0]
         assert document.file.name == stored.file.name
         assert document.get_absolute_url().startswith(f"/profiles/{profile.sid}/")
+        created = row_list(read, "evaluations")[0].created_at
     assert got == expected
     assert [len(rows) for rows in got.values()] == [2, 1, 1]
     assert owners == {read}
-    created = read.evaluations.all()[0].created_at
     assert created.tzinfo is not None
     assert created == profile.evaluations.get().created_at
 
@@ -94,7 +99,7 @@ def test_attaching_reads_the_rows_a_profile_was_read_without(
     with django_assert_num_queries(len(RELATIONS)):
         attach_rows(read, *RELATIONS)
     with django_assert_num_queries(0):
-        assert rows_of(read) == expected
+        assert lists_of(read) == expected
 
 
 def test_attaching_twice_keeps_the_rows(profile):
@@ -104,7 +109,8 @@ def test_attaching_twice_keeps_the_rows(profile):
     attach_rows(read, "representatives")
     attach_rows(read, "representatives")
 
-    assert [rep.first_name for rep in read.representatives.all()] == ["Ada", "Grace"]
+    reps = row_list(read, "representatives")
+    assert [rep.first_name for rep in reps] == ["Ada", "Grace"]
 
 
 ONE_TO_ONE = ("business_information", "address")
@@ -139,16 +145,10 @@ def test_a_profile_without_rows_reads_none_and_empty_lists(
 
     with django_assert_num_queries(0):
         attach_rows(read, *everything)
-        assert rows_of(read) == {name: [] for name in RELATIONS}
+        assert lists_of(read) == {name: [] for name in RELATIONS}
         assert getattr(read, "address", None) is None
         with pytest.raises(BusinessInformation.DoesNotExist):
             read.business_information  # noqa: B018
-
-
-def lists_of(profile) -> dict[str, list[dict]]:
-    return {
-        name: [values(row) for row in row_list(profile, name)] for name in RELATIONS
-    }
 
 
 def test_row_lists_read_with_a_profile_are_its_rows_in_the_database(

@@ -570,6 +570,52 @@ def test_a_download_is_an_attachment_with_the_uploaded_bytes(
     assert downloaded(response) == content
 
 
+# A name's extension is the uploader's word; the download's follows the content.
+MISNAMED = [
+    ("x.html", PNG, "text/html", "x.png"),
+    ("photo.exe", JPEG, "application/octet-stream", "photo.jpg"),
+    ("invoice.png", PDF, "image/png", "invoice.pdf"),
+    ("statement", PDF, "application/pdf", "statement.pdf"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "sent_as", "expected"),
+    MISNAMED,
+    ids=["png-as-html", "jpeg-as-exe", "pdf-as-png", "pdf-without-extension"],
+)
+def test_a_download_is_named_with_the_extension_of_its_content(
+    applicant_client, profile, name, content, sent_as, expected
+):
+    post_documents(applicant_client, profile, a_file(name, content, sent_as))
+    document = SupportingDocument.objects.get(profile=profile)
+
+    response = applicant_client.get(download_url(document))
+
+    assert document.original_name == name
+    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+    assert downloaded(response) == content
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mime_type"),
+    [
+        ("scan.JPEG", JPEG, "image/jpeg"),
+        ("scan.jpeg", JPEG, "image/jpeg"),
+        ("Bill.PDF", PDF, "application/pdf"),
+    ],
+)
+def test_a_download_keeps_a_name_whose_extension_fits_its_content(
+    applicant_client, profile, name, content, mime_type
+):
+    document = make_document(profile, content, name, mime_type)
+
+    response = applicant_client.get(download_url(document))
+
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    response.close()
+
+
 def test_a_download_is_sandboxed_and_not_cached(applicant_client, profile):
     document = make_document(profile)
 

@@ -182,6 +182,11 @@ WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="filesystem")
 DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")))
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 2**20)
+# Documents a profile may hold, files one upload may carry, drafts an account
+# may keep (profiles/quotas.py).
+DOCUMENTS_MAX_PER_PROFILE = env.int("DOCUMENTS_MAX_PER_PROFILE", default=20)
+DOCUMENTS_MAX_PER_UPLOAD = env.int("DOCUMENTS_MAX_PER_UPLOAD", default=5)
+DRAFTS_MAX_PER_ACCOUNT = env.int("DRAFTS_MAX_PER_ACCOUNT", default=50)
 
 DOCUMENT_STORAGE_BACKENDS = {
     "filesystem": {

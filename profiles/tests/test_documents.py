@@ -429,6 +429,62 @@ def test_it_lists_every_refused_file_of_a_batch(
     assert_nothing_stored(profile, document_storage)
 
 
+# --- quotas ---------------------------------------------------------------------
+
+
+def test_it_refuses_more_files_at_once_than_an_upload_may_carry(
+    settings, applicant_client, profile, document_storage
+):
+    settings.DOCUMENTS_MAX_PER_UPLOAD = 2
+    files = [a_file(f"page-{number}.pdf", PDF) for number in range(3)]
+
+    response = post_documents(applicant_client, profile, files)
+
+    assert response.status_code == 200
+    assert "Choose at most 2 files at a time." in error_list(response, "files")
+    assert_nothing_stored(profile, document_storage)
+
+
+def test_it_refuses_files_past_the_documents_a_profile_may_hold(
+    settings, applicant_client, profile, document_storage
+):
+    settings.DOCUMENTS_MAX_PER_PROFILE = 3
+    kept = [make_document(profile, name=f"kept-{number}.pdf") for number in range(2)]
+    files = [a_file("third.pdf", PDF), a_file("fourth.pdf", PDF)]
+
+    response = post_documents(applicant_client, profile, files)
+
+    assert response.status_code == 200
+    errors = error_list(response, "files")
+    assert "A profile holds at most 3 documents and this one has 2" in errors
+    assert "you can add 1 more. Nothing was uploaded." in errors
+    assert list(SupportingDocument.objects.filter(profile=profile)) == kept
+    assert len(files_under(document_storage)) == 2
+
+
+def test_it_accepts_files_up_to_the_documents_a_profile_may_hold(
+    settings, applicant_client, profile
+):
+    settings.DOCUMENTS_MAX_PER_PROFILE = 3
+    make_document(profile)
+
+    response = post_documents(
+        applicant_client, profile, [a_file("b.pdf", PDF), a_file("c.pdf", PDF)]
+    )
+
+    assert response.status_code == 302
+    assert SupportingDocument.objects.filter(profile=profile).count() == 3
+
+
+def test_the_documents_step_states_the_limits(settings, applicant_client, profile):
+    settings.DOCUMENTS_MAX_PER_UPLOAD = 4
+    settings.DOCUMENTS_MAX_PER_PROFILE = 12
+
+    page = applicant_client.get(step_url(profile)).content.decode()
+
+    assert "up to 4 files at a time and 12 in all" in page
+
+
 @pytest.mark.parametrize("document_type", [None, ""])
 def test_it_refuses_a_file_without_a_document_type(
     applicant_client, profile, document_storage, document_type

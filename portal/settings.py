@@ -191,9 +191,10 @@ DOCUMENTS_MAX_PER_UPLOAD = env.int("DOCUMENTS_MAX_PER_UPLOAD", default=5)
 DRAFTS_MAX_PER_ACCOUNT = env.int("DRAFTS_MAX_PER_ACCOUNT", default=50)
 # The largest request body: a full upload and 1 MiB for its form (51 MiB by
 # default); larger ones are refused unread (portal/uploads.py).
-REQUEST_MAX_BODY_BYTES = env.int(
-    "REQUEST_MAX_BODY_BYTES",
-    default=DOCUMENTS_MAX_PER_UPLOAD * DOCUMENT_MAX_UPLOAD_BYTES + 2**20,
+# An empty value (as in .env.example) means that default.
+REQUEST_MAX_BODY_BYTES = int(
+    env.str("REQUEST_MAX_BODY_BYTES", default="")
+    or DOCUMENTS_MAX_PER_UPLOAD * DOCUMENT_MAX_UPLOAD_BYTES + 2**20
 )
 
 DOCUMENT_STORAGE_BACKENDS = {

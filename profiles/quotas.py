@@ -46,9 +46,12 @@ def check_draft_count(*, existing: int) -> None:
     limit = settings.DRAFTS_MAX_PER_ACCOUNT
     if existing >= limit:
         raise ValidationError(
-            _(
+            ngettext(
+                "Your account has %(limit)d draft profile, the most it can keep. "
+                "Submit or finish it before you add another.",
                 "Your account has %(limit)d draft profiles, the most it can keep. "
-                "Submit or finish one of them before you add another."
+                "Submit or finish one of them before you add another.",
+                limit,
             ),
             code="too_many_drafts",
             params={"limit": limit},

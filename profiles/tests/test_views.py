@@ -236,7 +236,7 @@ def test_starting_past_the_drafts_limit_says_so_and_creates_nothing(
 
     assert response.status_code == 200
     assert 'id="error-summary"' in html(response)
-    assert "Your account has 1 draft profiles, the most it can keep." in html(response)
+    assert "Your account has 1 draft profile, the most it can keep." in html(response)
     assert CustomerProfile.objects.secondary().count() == 1
 
 

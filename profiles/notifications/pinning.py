@@ -15,8 +15,8 @@ class PinnedAdapter(HTTPAdapter):
     its Host header (see pinned_request): the server name sent and the one the
     certificate must hold.
 
-    Connections are kept alive per (address, port, name), as requests keeps them
-    per host.
+    Connections are kept alive per address and port (and name, for HTTPS), as
+    requests keeps them per host.
     """
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):

@@ -677,6 +677,22 @@ def test_a_refused_connection_is_retried(account, receivers, closed_port):
     assert delivery.next_attempt_at > timezone.now()
 
 
+def test_a_senders_unexpected_error_is_logged_and_not_shown_to_the_applicant(
+    account, receiver, caplog
+):
+    change = submit(profile_with(account, status_callback=receiver.url))
+    delivery = rows(change)[Channel.WEBHOOK]
+    # A channel no sender knows: the sending code itself fails.
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(channel="carrier-pigeon")
+
+    delivery = deliver_row(delivery)
+
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.last_error == "internal error"
+    assert "carrier-pigeon" in caplog.text
+    assert receiver.requests == []
+
+
 def test_a_receiver_that_always_fails_is_given_up_after_the_last_attempt(
     account, receivers, settings
 ):

@@ -132,10 +132,11 @@ def send(delivery: NotificationDelivery) -> Outcome:
         return SENDERS[delivery.channel](delivery), None
     except DeliveryError as error:
         return None, error
-    except Exception as error:
+    except Exception:
         # A bug must not leave the row claimed forever: count it as an attempt.
+        # The applicant sees the row's error, so the exception goes to the log only.
         logger.exception("Delivery %s raised", delivery.pk)
-        return None, DeliveryError(repr(error), permanent=False)
+        return None, DeliveryError("internal error", permanent=False)
 
 
 def _in_thread(function):

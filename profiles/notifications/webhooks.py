@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
+import logging
 import time
 from urllib.parse import urlencode
 
@@ -13,10 +13,15 @@ from django.conf import settings
 from ..choices import Status
 from ..models import NotificationDelivery, StatusChange
 from .errors import DeliveryError
+from .pinning import pinned_request, thread_adapter
 from .signing import standard_webhook_headers, twilio_signature
-from .targets import UnsafeTarget, check_callback_url
+from .targets import UnsafeTarget, callback_address
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "ComplianceProfilesPortal/1.0"
+# What a failed attempt says to the applicant, besides "HTTP <status>".
+REFUSED, TIMED_OUT = "refused", "timed out"
 
 
 def callback_params(change: StatusChange) -> dict[str, str]:
@@ -35,15 +40,20 @@ def callback_params(change: StatusChange) -> dict[str, str]:
 
 
 def send_callback(delivery: NotificationDelivery) -> int:
-    """POST the callback; return the status code or raise DeliveryError."""
+    """POST the callback; return the status code or raise DeliveryError.
+
+    The error's text is all the applicant sees: "refused", "timed out" or the
+    HTTP status, never an address or what the connection said (the log has it).
+    """
     url = delivery.target
     try:
-        check_callback_url(url, resolve_required=True)
+        address = callback_address(url)
     except UnsafeTarget as error:
-        raise DeliveryError(str(error), permanent=True) from None
+        logger.warning("Callback %s refused: %s", delivery.pk, error)
+        raise DeliveryError(REFUSED, permanent=True) from None
     params = callback_params(delivery.status_change)
     body = urlencode(params)
-    response = _post(url, body, _headers(delivery, url, params, body))
+    response = _post(url, address, body, _headers(delivery, url, params, body))
     code = response.status_code
     if 200 <= code < 300:
         return code
@@ -63,29 +73,19 @@ def _headers(delivery: NotificationDelivery, url: str, params: dict, body: str):
     }
 
 
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """This thread's HTTP session, so callbacks to one host reuse a connection."""
-    if not hasattr(_local, "session"):
-        session = requests.Session()
-        # Never through an environment proxy: the address check must hold.
-        session.trust_env = False
-        _local.session = session
-    return _local.session
-
-
-def _post(url: str, body: str, headers: dict) -> requests.Response:
+def _post(url: str, address: str, body: str, headers: dict) -> requests.Response:
+    """POST to the checked `address`; redirects are answers, never followed."""
     try:
-        return _session().post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
+        request = pinned_request("POST", url, address, data=body, headers=headers)
+        response = thread_adapter().send(
+            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
         )
-    except requests.Timeout:
-        raise DeliveryError("Timed out", permanent=False) from None
+        # Read the answer, so its connection goes back to the pool for the next.
+        response.content  # noqa: B018
+        return response
+    except requests.Timeout as error:
+        logger.warning("Callback to %s timed out: %s", url, error)
+        raise DeliveryError(TIMED_OUT, permanent=False) from None
     except requests.RequestException as error:
-        raise DeliveryError(f"Connection failed: {error}", permanent=False) from None
+        logger.warning("Callback to %s failed: %s", url, error)
+        raise DeliveryError(REFUSED, permanent=False) from None

@@ -1,15 +1,24 @@
 """A status-callback receiver for tests: a real HTTP server on 127.0.0.1.
 
 It records every request (method, path, headers, body) and answers from a
-script of replies; once the script is used up it repeats its last reply.
+script of replies; once the script is used up it repeats its last reply. Given
+a TLS context it speaks HTTPS and records the server names clients ask for.
 """
 
 from __future__ import annotations
 
+import datetime
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass(frozen=True)
@@ -30,19 +39,28 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, *script: int | Reply):
+    def __init__(self, *script: int | Reply, tls: ssl.SSLContext | None = None):
         self.script = [r if isinstance(r, Reply) else Reply(r) for r in script]
         self.script = self.script or [Reply()]
         self.requests: list[Received] = []
+        # The TLS server names (SNI) clients sent, one per handshake.
+        self.server_names: list[str | None] = []
         # Requests being answered at once, now and at most so far.
         self.in_flight = self.most_in_flight = 0
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.scheme = "http"
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(
+                name
+            )
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_port}"
 
     @property
     def url(self) -> str:
@@ -102,3 +120,35 @@ def _handler_for(receiver: Receiver):
             pass
 
     return Handler
+
+
+def self_signed_tls(name: str, directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a new certificate for `name` (and no address),
+    and the certificate's file, for a client to trust."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, cert_file

@@ -22,11 +22,12 @@ from profiles import lifecycle
 from profiles.choices import Channel, DeliveryState, Status
 from profiles.models import NotificationDelivery, SupportingDocument
 from profiles.notifications.delivery import deliver
-from profiles.notifications.targets import UnsafeTarget, check_callback_url
+from profiles.notifications.targets import UnsafeTarget, check_callback_url, is_public
 from profiles.steps import STEP_NAMES
 from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.files import PDF
 from profiles.tests.receivers import Receiver, Reply
+from profiles.tests.resolvers import resolver_stub
 from profiles.tests.routes import ROUTES, build_side, url_for
 from profiles.tests.wizard_client import snapshot, step_url
 from profiles.tests.wizard_data import valid_data
@@ -530,8 +531,116 @@ def test_a_name_that_turns_private_after_entry_is_refused_at_send(
 
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
-    assert "private, loopback" in delivery.last_error
+    assert delivery.last_error == "refused"
     assert sent == []
+
+
+def test_a_name_that_rebinds_between_the_check_and_the_connection_reaches_nothing(
+    account, monkeypatch, settings
+):
+    """DNS rebinding at send: public when checked, loopback a moment later."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    receiver = Receiver(200).start()
+    port = receiver.server.server_port
+    url = f"http://hooks.rebind.example:{port}/hook"
+    profile = complete_secondary_profile(account, status_callback=url, email="")
+    lifecycle.profile_submit(profile=profile, actor=None)
+    delivery = NotificationDelivery.objects.get(
+        status_change__profile=profile, channel=Channel.WEBHOOK
+    )
+    answers = {"hooks.rebind.example": ["93.184.215.14", "127.0.0.1"]}
+    looked_up = resolver_stub(monkeypatch, answers)
+    try:
+        deliver(delivery.pk)
+    finally:
+        receiver.stop()
+
+    assert receiver.requests == []
+    assert looked_up.count("hooks.rebind.example") == 1
+    # The connection went for the address checked (which, outside this machine,
+    # the stub does not resolve: nothing leaves it).
+    assert "93.184.215.14" in looked_up
+    delivery.refresh_from_db()
+    assert delivery.last_error == "refused"
+
+
+def test_a_failed_callback_tells_the_applicant_nothing_about_the_network(
+    account, applicant_client, monkeypatch, settings
+):
+    """Open, closed and filtered ports read the same on the account page."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    silent = Receiver(Reply(200, delay=1.0)).start()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        closed_port = closed.getsockname()[1]
+        targets = {
+            "refused": f"http://127.0.0.1:{closed_port}/hook",
+            "timed out": silent.url,
+        }
+        try:
+            for expected, url in targets.items():
+                profile = complete_secondary_profile(
+                    account, status_callback=url, email=""
+                )
+                lifecycle.profile_submit(profile=profile, actor=None)
+                delivery = NotificationDelivery.objects.get(
+                    status_change__profile=profile, channel=Channel.WEBHOOK
+                )
+                deliver(delivery.pk)
+                delivery.refresh_from_db()
+                assert delivery.last_error == expected
+        finally:
+            silent.stop()
+        settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+        profile = complete_secondary_profile(
+            account, status_callback="http://hooks.internal.example/", email=""
+        )
+        lifecycle.profile_submit(profile=profile, actor=None)
+        resolver_stub(monkeypatch, {"hooks.internal.example": ["10.1.2.3"]})
+        for delivery in NotificationDelivery.objects.filter(
+            status_change__profile=profile
+        ):
+            deliver(delivery.pk)
+
+    page = applicant_client.get(reverse("account")).content.decode()
+    errors = re.findall(
+        r'<td data-label="Delivery">[^<]*<br><span class="hint">([^<]*)<', page
+    )
+    assert sorted(errors) == ["refused", "refused", "timed out"]
+
+
+# A literal or a resolved name that leads to an IPv4 address through an IPv6 one.
+EMBEDDED_LOOPBACK = [
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+    "64:ff9b:1::a00:1",  # local-use NAT64
+    "2002:7f00:1::",  # 6to4 of 127.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "::7f00:1",  # IPv4-compatible 127.0.0.1
+    "::ffff:a9fe:a9fe",  # IPv4-mapped 169.254.169.254
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+]
+
+
+@pytest.mark.parametrize("address", EMBEDDED_LOOPBACK)
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_refused(
+    address, monkeypatch, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    fake_resolver(monkeypatch, {"hooks.nat64.example": [address], address: [address]})
+
+    for url in (f"http://[{address}]/", "https://hooks.nat64.example/"):
+        for resolve_required in (False, True):
+            with pytest.raises(UnsafeTarget, match="private, loopback"):
+                check_callback_url(url, resolve_required=resolve_required)
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::5db8:d70e", "2002:5db8:d70e::1", "93.184.215.14"]
+)
+def test_an_ipv6_address_carrying_a_public_ipv4_one_is_allowed(address):
+    assert is_public(address)
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

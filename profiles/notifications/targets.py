@@ -64,12 +64,13 @@ def _host_and_port(url: str) -> tuple[str, int | None]:
 
 def _refuse_private(address: str) -> None:
     if not is_public(address):
+        # The address is not named: an applicant learns nothing of what an
+        # internal host name resolves to.
         raise UnsafeTarget(
             _(
                 "The status callback resolves to a private, loopback, link-local "
-                "or reserved address (%s), which is not allowed."
+                "or reserved address, which is not allowed."
             )
-            % address
         )
 
 

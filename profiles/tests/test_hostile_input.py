@@ -535,6 +535,19 @@ def test_a_name_that_turns_private_after_entry_is_refused_at_send(
     assert sent == []
 
 
+def test_the_refusal_of_a_private_name_does_not_say_what_it_resolves_to(
+    monkeypatch, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    resolver_stub(monkeypatch, {"intranet.example.com": ["10.20.30.40"]})
+
+    with pytest.raises(UnsafeTarget) as refused:
+        check_callback_url("https://intranet.example.com/", resolve_required=False)
+
+    assert "private" in str(refused.value)
+    assert "10.20.30.40" not in str(refused.value)
+
+
 def test_a_name_that_rebinds_between_the_check_and_the_connection_reaches_nothing(
     account, monkeypatch, settings
 ):

@@ -153,6 +153,9 @@ LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS = env.int(
     "LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS", default=20
 )
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+# Proxies in front that append the client's address to X-Forwarded-For: the
+# client is that many entries from its end. 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

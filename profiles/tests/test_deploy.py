@@ -158,7 +158,8 @@ def test_every_host_the_portal_is_wired_to_is_a_service_it_waits_for():
 
 
 def test_every_service_of_the_stack_serves_the_portal():
-    serving = set(PORTAL_SERVICES) | wired_hosts() | awaited_by("web")
+    in_front = {name for name in SERVICES if "web" in awaited_by(name)}
+    serving = set(PORTAL_SERVICES) | wired_hosts() | awaited_by("web") | in_front
 
     assert set(SERVICES) == serving
 
@@ -324,27 +325,75 @@ def test_with_the_example_env_the_portal_signs_in_to_the_database_compose_create
     )
 
 
-def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_published():
-    stack = resolved(configured_env())
-    published = {
-        name: dict(reversed(p.split(":")) for p in stack["services"][name]["ports"])
-        for name in ("web", "minio")
-    }
-    public_s3 = urlsplit(container_env()["AWS_S3_PUBLIC_ENDPOINT_URL"])
-    inside_s3 = urlsplit(container_env()["AWS_S3_ENDPOINT_URL"])
-    image_port = dict(
+def published_ports(stack: dict, name: str) -> dict[str, tuple[str, str]]:
+    """A service's published ports: container port -> (host address, host port)."""
+    ports = {}
+    for mapping in stack["services"][name].get("ports", []):
+        *address, host_port, container_port = mapping.split(":")
+        ports[container_port] = (address[0] if address else "0.0.0.0", host_port)
+    return ports
+
+
+def image_port() -> str:
+    """Where gunicorn binds in the image (the Dockerfile's PORT)."""
+    return dict(
         arg.split("=", 1)
         for word, args in dockerfile_instructions()
         if word == "ENV"
         for arg in args.split()
     )["PORT"]
 
+
+def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_published():
+    stack = resolved(configured_env())
+    public_s3 = urlsplit(container_env()["AWS_S3_PUBLIC_ENDPOINT_URL"])
+    inside_s3 = urlsplit(container_env()["AWS_S3_ENDPOINT_URL"])
+    proxy = stack["services"]["proxy"]
+
     # Download links signed for the host's side of MinIO's published port.
     assert public_s3.hostname == "localhost"
-    assert str(public_s3.port) == published["minio"][str(inside_s3.port)]
-    # The web port is published where gunicorn binds in the image (PORT).
-    assert image_port in published["web"]
-    assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port)
+    assert published_ports(stack, "minio")[str(inside_s3.port)] == (
+        "127.0.0.1",
+        str(public_s3.port),
+    )
+    # The proxy passes to where gunicorn binds in the image (PORT), and is
+    # published on every interface.
+    assert proxy["environment"]["PORTAL_UPSTREAM"] == f"web:{image_port()}"
+    assert published_ports(stack, "proxy")["80"] == ("0.0.0.0", "8000")
+    assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port())
+
+
+def test_only_the_proxy_publishes_the_portal():
+    stack = resolved(configured_env())
+
+    for name in PORTAL_SERVICES:
+        assert published_ports(stack, name) == {}, name
+    assert SERVICES["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+
+
+def test_mailpit_and_minio_answer_on_this_machine_only():
+    stack = resolved(configured_env())
+
+    for name in ("mailpit", "minio"):
+        addresses = {address for address, _ in published_ports(stack, name).values()}
+        assert addresses == {"127.0.0.1"}, name
+
+
+def test_the_proxy_runs_the_portal_template_with_the_body_limit_of_the_env():
+    stack = resolved({**configured_env(), "PROXY_MAX_BODY": "3m"})
+    proxy = stack["services"]["proxy"]
+    source, target, mode = proxy["volumes"][0].split(":")
+
+    assert (ROOT / source).is_file()
+    # The nginx image fills in templates/*.template into conf.d at start.
+    assert target.startswith("/etc/nginx/templates/")
+    assert target.endswith(".conf.template")
+    assert mode == "ro"
+    assert proxy["environment"]["PROXY_MAX_BODY"] == "3m"
+    assert (
+        resolved(configured_env())["services"]["proxy"]["environment"]["PROXY_MAX_BODY"]
+        == env_example()["PROXY_MAX_BODY"]
+    )
 
 
 def test_the_worker_concurrency_follows_the_env():

@@ -325,12 +325,16 @@ def test_with_the_example_env_the_portal_signs_in_to_the_database_compose_create
     )
 
 
+# How compose publishes a port given without an address.
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
+
+
 def published_ports(stack: dict, name: str) -> dict[str, tuple[str, str]]:
     """A service's published ports: container port -> (host address, host port)."""
     ports = {}
     for mapping in stack["services"][name].get("ports", []):
         *address, host_port, container_port = mapping.split(":")
-        ports[container_port] = (address[0] if address else "0.0.0.0", host_port)
+        ports[container_port] = (address[0] if address else EVERY_INTERFACE, host_port)
     return ports
 
 
@@ -359,7 +363,7 @@ def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_publishe
     # The proxy passes to where gunicorn binds in the image (PORT), and is
     # published on every interface.
     assert proxy["environment"]["PORTAL_UPSTREAM"] == f"web:{image_port()}"
-    assert published_ports(stack, "proxy")["80"] == ("0.0.0.0", "8000")
+    assert published_ports(stack, "proxy")["80"] == (EVERY_INTERFACE, "8000")
     assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port())
 
 
@@ -485,6 +489,14 @@ def test_the_image_collects_static_files_at_build_and_starts_gunicorn():
     assert "python manage.py collectstatic --noinput" in runs
     assert "DJANGO_STATIC_MANIFEST=true" in env
     assert instructions[-1] == ("CMD", json.dumps(GUNICORN))
+
+
+def test_the_image_has_the_postgres_client_of_the_stack_s_server_for_backups():
+    runs = " ".join(args for word, args in dockerfile_instructions() if word == "RUN")
+    server = re.fullmatch(r"postgres:(\d+)-alpine", SERVICES["postgres"]["image"])
+
+    assert "apt-get install -y --no-install-recommends postgresql-client-" in runs
+    assert re.findall(r"postgresql-client-(\d+)", runs) == [server.group(1)]
 
 
 def test_the_files_the_dockerfile_copies_exist():

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from profiles.backups.store import copy_documents_in, copy_documents_out
 from profiles.choices import DeliveryState, Status
 from profiles.models import (
     CustomerProfile,
@@ -36,6 +38,7 @@ from profiles.tests.compose import ROOT
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.files import PDF
 from profiles.tests.processes import database_url
+from profiles.tests.s3 import use_s3_documents
 
 SNAPSHOT = (
     "import json, django; django.setup(); "
@@ -277,3 +280,22 @@ def test_a_restore_refuses_a_database_that_has_tables(backup):
         restore(backup)
 
     assert CustomerProfile.objects.count() == before
+
+
+def test_the_documents_of_an_s3_bucket_come_back_whole_in_a_new_bucket(
+    db, tmp_path, settings, account, s3_documents, s3_server
+):
+    profile = complete_secondary_profile(account)
+    stored = {d.file.name: d.sha256 for d in [add_own_document(profile, 1)]}
+    stored |= {d.file.name: d.sha256 for d in profile.documents.all()}
+    backup = tmp_path / "backup"
+    hashes = copy_documents_out(documents, backup / "documents")
+    bucket = f"restored-{uuid.uuid4().hex[:12]}"
+    s3_server.client().create_bucket(Bucket=bucket)
+    use_s3_documents(settings, s3_server.endpoint, bucket)
+
+    copy_documents_in(backup / "documents", documents, hashes)
+
+    assert hashes == stored
+    objects = s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]
+    assert sorted(item["Key"] for item in objects) == sorted(stored)

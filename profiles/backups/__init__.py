@@ -32,6 +32,8 @@ __all__ = ("BackupError", "backup_create", "backup_restore")
 
 def backup_create(*, directory: Path, database: str = "default") -> dict:
     """Write a backup of the database and the document store into `directory`."""
+    if directory.exists() and not directory.is_dir():
+        raise BackupError(f"{directory} is a file: back up into a new folder.")
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty: back up into a new folder.")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -70,7 +72,7 @@ def backup_restore(*, directory: Path, database: str = "default") -> dict:
             "The database already has tables: restore into a new, empty database "
             "(e.g. createdb) named by DATABASE_URL."
         )
-    conflicts = storage_conflicts(documents, directory / "documents", manifest)
+    conflicts = storage_conflicts(documents, manifest)
     if conflicts:
         raise BackupError(
             "The document store already holds other files under these names: "

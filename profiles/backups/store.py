@@ -44,7 +44,7 @@ def copy_documents_out(storage: Storage, target: Path) -> dict[str, str]:
     return hashes
 
 
-def storage_conflicts(storage: Storage, source: Path, manifest: dict) -> list[str]:
+def storage_conflicts(storage: Storage, manifest: dict) -> list[str]:
     """Names the storage already holds with other content than the backup's."""
     return [
         name

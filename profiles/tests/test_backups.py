@@ -24,7 +24,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from profiles.backups.store import copy_documents_in, copy_documents_out
+from profiles.backups.store import (
+    copy_documents_in,
+    copy_documents_out,
+    storage_conflicts,
+)
 from profiles.choices import DeliveryState, Status
 from profiles.models import (
     CustomerProfile,
@@ -299,3 +303,25 @@ def test_the_documents_of_an_s3_bucket_come_back_whole_in_a_new_bucket(
     assert hashes == stored
     objects = s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]
     assert sorted(item["Key"] for item in objects) == sorted(stored)
+
+
+def test_a_backup_refuses_a_path_that_is_a_file(db, tmp_path):
+    target = tmp_path / "backup"
+    target.write_text("keep me")
+
+    with pytest.raises(CommandError, match="is a file"):
+        backup_into(target)
+
+    assert target.read_text() == "keep me"
+
+
+def test_a_store_holding_other_content_under_a_backed_up_name_is_a_conflict(
+    backup, document_storage
+):
+    manifest = json.loads((backup / "manifest.json").read_text())
+    name = next(iter(manifest["documents"]))
+    (document_storage / name).write_bytes(b"other content")
+
+    assert storage_conflicts(documents, manifest) == [name]
+    (document_storage / name).write_bytes((backup / "documents" / name).read_bytes())
+    assert storage_conflicts(documents, manifest) == []

@@ -21,7 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, **options):
         try:
             manifest = backup_restore(directory=directory)
-        except BackupError as error:
+        # A folder that cannot be read or written: the system's own words.
+        except (BackupError, OSError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             self.style.SUCCESS(

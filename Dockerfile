@@ -12,6 +12,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# PostgreSQL's client tools for `manage.py backup` and `restore`, from the
+# PostgreSQL project's apt repository: pg_dump must be at least the server's
+# version (compose's postgres image).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-17 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes reuse this layer.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt

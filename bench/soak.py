@@ -307,6 +307,8 @@ def database_figures(folder: Path, sids: list[str]) -> dict:
     """What the soak's database says once the portal has finished."""
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'portal.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # make run's settings, DEBUG on as it runs them (no secret key needed).
+    os.environ.setdefault("DJANGO_DEBUG", "true")
     import django
 
     django.setup()

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from botocore.config import Config
 
+from portal.safeguards import DEVELOPMENT_SECRET_KEY, refuse_unsafe_production
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -21,10 +23,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # --- Core -----------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Django's own deploy check (security.W009) flags this key when DEBUG is off.
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="django-insecure-local-development-only-key"
-)
+# The development key only with DEBUG on: with DEBUG off, start-up stops (see
+# the end of this file). An empty value in .env means "not set".
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -154,6 +155,9 @@ LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS = env.int(
     "LOGIN_THROTTLE_MAX_FAILURES_PER_ADDRESS", default=20
 )
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+# Proxies in front that append the client's address to X-Forwarded-For: the
+# client is that many entries from its end. 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -367,6 +371,10 @@ PRIMARY_POLICY_SID = env.str(
 # --- Demo ---------------------------------------------------------------------------
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345!")
+# Whether the deployment seeds the demo logins at start (compose's web service).
+DEMO_SEED = env.bool("DEMO_SEED", default=False)
+# With DEBUG off, demo logins only with this on too (seed_demo and DEMO_SEED).
+DEMO_SEED_ALLOW_PRODUCTION = env.bool("DEMO_SEED_ALLOW_PRODUCTION", default=False)
 
 # --- Security -----------------------------------------------------------------------
 
@@ -431,3 +439,14 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
     },
 }
+
+# --- Refusals ----------------------------------------------------------------------
+
+# Last, once every value is read: the development key or the demo logins on a
+# server with DEBUG off stop start-up with a message saying what to set.
+refuse_unsafe_production(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    demo_seed=DEMO_SEED,
+    demo_seed_allowed=DEMO_SEED_ALLOW_PRODUCTION,
+)

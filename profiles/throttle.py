@@ -4,8 +4,9 @@ Failures are counted in Django's cache in a fixed window: the first failure
 starts the window, and a login (or an address) that reaches its limit is
 refused, without checking the password, until the window ends. A successful
 sign-in clears the login's count (not the address's). The client address is
-REMOTE_ADDR: behind a proxy every client shares the proxy's address, so set
-the per-address limit accordingly (or leave it high).
+REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS proxies (compose's nginx) the
+address the outermost of them saw, read from the end of X-Forwarded-For, where
+a client cannot write it.
 
 With the default local-memory cache each web process counts on its own; a
 shared cache (CACHES) makes the limits apply across processes.
@@ -47,8 +48,14 @@ def _keys(username: str | None, address: str | None) -> list[tuple[str, str]]:
 
 
 def client_address(request) -> str | None:
+    """The address the request came from, as the trusted proxies saw it."""
     if request is None:
         return None
+    hops = setting("TRUSTED_PROXY_HOPS")
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [part.strip() for part in header.split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -7,6 +7,7 @@ the services' commands directly.
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import yaml
@@ -93,3 +94,24 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
             word, _, rest = line.partition(" ")
             instructions.append((word.upper(), rest.strip()))
     return instructions
+
+
+# What an operator fills in after `cp .env.example .env`.
+OPERATOR_SECRETS = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "POSTGRES_PASSWORD": secrets.token_hex(16),
+    "MINIO_ROOT_PASSWORD": secrets.token_hex(16),
+}
+
+
+def configured_env() -> dict[str, str]:
+    """.env.example with the operator's secrets filled in."""
+    return {**env_example(), **OPERATOR_SECRETS}
+
+
+def container_env() -> dict[str, str]:
+    """The web container's environment: the configured .env under `environment`."""
+    return {
+        **configured_env(),
+        **resolved(configured_env())["services"]["web"]["environment"],
+    }

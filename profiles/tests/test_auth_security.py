@@ -160,6 +160,58 @@ def test_the_admin_sign_in_is_throttled_too(reviewer):
     assert not signed_in(client)
 
 
+def fail_through_proxy(email, forwarded: str) -> int:
+    """A failed sign-in that came through the proxy, nginx's header appended."""
+    response = Client().post(
+        LOGIN,
+        {"username": email, "password": "wrong"},
+        REMOTE_ADDR="172.18.0.5",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    return response.status_code
+
+
+def test_behind_the_proxy_one_clients_failures_lock_out_only_that_client(
+    applicant, settings
+):
+    settings.TRUSTED_PROXY_HOPS = 1
+    others = UserFactory.create_batch(5)
+    for other in others:
+        fail_through_proxy(other.email, "198.51.100.66")
+
+    client = Client()
+    response = client.post(
+        LOGIN,
+        {"username": applicant.email, "password": PASSWORD},
+        REMOTE_ADDR="172.18.0.5",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
+def test_behind_the_proxy_a_forged_forwarded_address_does_not_escape_the_limit(
+    applicant, settings
+):
+    settings.TRUSTED_PROXY_HOPS = 1
+    others = UserFactory.create_batch(5)
+    for number, other in enumerate(others):
+        fail_through_proxy(other.email, f"192.0.2.{number}, 198.51.100.66")
+
+    status = fail_through_proxy(applicant.email, "192.0.2.99, 198.51.100.66")
+
+    assert status == 429
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(applicant):
+    others = UserFactory.create_batch(5)
+    for number, other in enumerate(others):
+        fail_through_proxy(other.email, f"192.0.2.{number}")
+
+    assert fail_through_proxy(applicant.email, "192.0.2.99") == 429
+
+
 def test_the_limits_are_the_settings_read_from_the_environment(settings):
     settings.LOGIN_THROTTLE_MAX_FAILURES = 7
     assert throttle.setting("LOGIN_THROTTLE_MAX_FAILURES") == 7

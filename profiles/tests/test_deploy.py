@@ -26,6 +26,8 @@ from profiles.tests.compose import (
     command_of,
     compose,
     compose_variables,
+    configured_env,
+    container_env,
     dockerfile_instructions,
     env_example,
     health_test,
@@ -73,14 +75,6 @@ def manage_py(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
-
-
-def container_env() -> dict[str, str]:
-    """The web container's environment: .env (the example) under `environment`."""
-    return {
-        **env_example(),
-        **resolved(env_example())["services"]["web"]["environment"],
-    }
 
 
 def wired_hosts() -> set[str]:
@@ -164,7 +158,8 @@ def test_every_host_the_portal_is_wired_to_is_a_service_it_waits_for():
 
 
 def test_every_service_of_the_stack_serves_the_portal():
-    serving = set(PORTAL_SERVICES) | wired_hosts() | awaited_by("web")
+    in_front = {name for name in SERVICES if "web" in awaited_by(name)}
+    serving = set(PORTAL_SERVICES) | wired_hosts() | awaited_by("web") | in_front
 
     assert set(SERVICES) == serving
 
@@ -223,12 +218,13 @@ def test_the_web_service_migrates_then_becomes_gunicorn(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("seed", "seeded"), [("example", True), ("", False), ("false", False)]
+    ("seed", "seeded"),
+    [("example", False), ("true", True), ("", False), ("false", False)],
 )
 def test_the_web_service_seeds_the_demo_logins_only_when_asked(tmp_path, seed, seeded):
     if seed == "example":
         seed = container_env()["DEMO_SEED"]
-    env = resolved({**env_example(), "DEMO_SEED": seed})["services"]["web"]
+    env = resolved({**configured_env(), "DEMO_SEED": seed})["services"]["web"]
 
     _, _, recorded = run_web_command(tmp_path, env["environment"])
 
@@ -318,7 +314,7 @@ def test_every_variable_the_stack_uses_is_in_env_example():
 
 
 def test_with_the_example_env_the_portal_signs_in_to_the_database_compose_creates():
-    stack = resolved(env_example())
+    stack = resolved(configured_env())
     database = environ.Env.db_url_config(container_env()["DATABASE_URL"])
     postgres = stack["services"]["postgres"]["environment"]
 
@@ -329,37 +325,110 @@ def test_with_the_example_env_the_portal_signs_in_to_the_database_compose_create
     )
 
 
-def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_published():
-    stack = resolved(env_example())
-    published = {
-        name: dict(reversed(p.split(":")) for p in stack["services"][name]["ports"])
-        for name in ("web", "minio")
-    }
-    public_s3 = urlsplit(container_env()["AWS_S3_PUBLIC_ENDPOINT_URL"])
-    inside_s3 = urlsplit(container_env()["AWS_S3_ENDPOINT_URL"])
-    image_port = dict(
+# How compose publishes a port given without an address.
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
+
+
+def published_ports(stack: dict, name: str) -> dict[str, tuple[str, str]]:
+    """A service's published ports: container port -> (host address, host port)."""
+    ports = {}
+    for mapping in stack["services"][name].get("ports", []):
+        *address, host_port, container_port = mapping.split(":")
+        ports[container_port] = (address[0] if address else EVERY_INTERFACE, host_port)
+    return ports
+
+
+def image_port() -> str:
+    """Where gunicorn binds in the image (the Dockerfile's PORT)."""
+    return dict(
         arg.split("=", 1)
         for word, args in dockerfile_instructions()
         if word == "ENV"
         for arg in args.split()
     )["PORT"]
 
+
+def test_with_the_example_env_browsers_reach_minio_and_the_portal_where_published():
+    stack = resolved(configured_env())
+    public_s3 = urlsplit(container_env()["AWS_S3_PUBLIC_ENDPOINT_URL"])
+    inside_s3 = urlsplit(container_env()["AWS_S3_ENDPOINT_URL"])
+    proxy = stack["services"]["proxy"]
+
     # Download links signed for the host's side of MinIO's published port.
     assert public_s3.hostname == "localhost"
-    assert str(public_s3.port) == published["minio"][str(inside_s3.port)]
-    # The web port is published where gunicorn binds in the image (PORT).
-    assert image_port in published["web"]
-    assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port)
+    assert published_ports(stack, "minio")[str(inside_s3.port)] == (
+        "127.0.0.1",
+        str(public_s3.port),
+    )
+    # The proxy passes to where gunicorn binds in the image (PORT), and is
+    # published on every interface.
+    assert proxy["environment"]["PORTAL_UPSTREAM"] == f"web:{image_port()}"
+    assert published_ports(stack, "proxy")["80"] == (EVERY_INTERFACE, "8000")
+    assert urlsplit(health_test(SERVICES["web"])[-1]).port == int(image_port())
+
+
+def test_only_the_proxy_publishes_the_portal():
+    stack = resolved(configured_env())
+
+    for name in PORTAL_SERVICES:
+        assert published_ports(stack, name) == {}, name
+    assert SERVICES["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+
+
+def test_mailpit_and_minio_answer_on_this_machine_only():
+    stack = resolved(configured_env())
+
+    for name in ("mailpit", "minio"):
+        addresses = {address for address, _ in published_ports(stack, name).values()}
+        assert addresses == {"127.0.0.1"}, name
+
+
+NGINX_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def nginx_size(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([kmg]?)", value.lower()).groups()
+    return int(number) * NGINX_UNITS[unit]
+
+
+@pytest.mark.parametrize("example", [False, True], ids=["default", "env-example"])
+def test_the_proxy_passes_the_largest_upload_the_portal_accepts(example):
+    env = configured_env()
+    if not example:
+        env.pop("PROXY_MAX_BODY")
+    proxy = resolved(env)["services"]["proxy"]["environment"]["PROXY_MAX_BODY"]
+    portal = settings_under(container_env(), "s.REQUEST_MAX_BODY_BYTES")
+
+    # A full upload (the most files at once, each the largest) reaches the
+    # portal, which is the one to refuse more with its own message.
+    assert nginx_size(proxy) >= portal
+
+
+def test_the_proxy_runs_the_portal_template_with_the_body_limit_of_the_env():
+    stack = resolved({**configured_env(), "PROXY_MAX_BODY": "3m"})
+    proxy = stack["services"]["proxy"]
+    source, target, mode = proxy["volumes"][0].split(":")
+
+    assert (ROOT / source).is_file()
+    # The nginx image fills in templates/*.template into conf.d at start.
+    assert target.startswith("/etc/nginx/templates/")
+    assert target.endswith(".conf.template")
+    assert mode == "ro"
+    assert proxy["environment"]["PROXY_MAX_BODY"] == "3m"
+    assert (
+        resolved(configured_env())["services"]["proxy"]["environment"]["PROXY_MAX_BODY"]
+        == env_example()["PROXY_MAX_BODY"]
+    )
 
 
 def test_the_worker_concurrency_follows_the_env():
-    stack = resolved({**env_example(), "CELERY_WORKER_CONCURRENCY": "5"})
+    stack = resolved({**configured_env(), "CELERY_WORKER_CONCURRENCY": "5"})
 
     assert stack["services"]["worker"]["command"][-1] == "--concurrency=5"
 
 
 def test_the_stack_refuses_to_start_without_its_secrets():
-    example = env_example()
+    example = configured_env()
     for secret in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"):
         with pytest.raises(ValueError, match=f"set {secret} in .env"):
             resolved({**example, secret: ""})
@@ -443,6 +512,14 @@ def test_the_image_collects_static_files_at_build_and_starts_gunicorn():
     assert instructions[-1] == ("CMD", json.dumps(GUNICORN))
 
 
+def test_the_image_has_the_postgres_client_of_the_stack_s_server_for_backups():
+    runs = " ".join(args for word, args in dockerfile_instructions() if word == "RUN")
+    server = re.fullmatch(r"postgres:(\d+)-alpine", SERVICES["postgres"]["image"])
+
+    assert "apt-get install -y --no-install-recommends postgresql-client-" in runs
+    assert re.findall(r"postgresql-client-(\d+)", runs) == [server.group(1)]
+
+
 def test_the_files_the_dockerfile_copies_exist():
     for word, args in dockerfile_instructions():
         if word == "COPY":
@@ -484,10 +561,8 @@ def test_check_deploy_is_clean_with_the_production_variables():
 
 
 def test_check_deploy_flags_the_development_defaults():
-    env = {
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": env_example()["DJANGO_SECRET_KEY"],
-    }
+    # A key that is no placeholder, yet too short for Django's checklist.
+    env = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "short-chosen-key"}
 
     result = manage_py("check", "--deploy", "--fail-level", "WARNING", env=env)
 

@@ -101,7 +101,9 @@ def stack_env(tmp_path: Path, documents: Path, port: int) -> dict[str, str]:
         "EMAIL_URL": "dummymail://",
         "LOG_FORMAT": "json",
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # The test signs in as the demo applicant: seeded with DEBUG off on purpose.
         "DEMO_SEED": "true",
+        "DEMO_SEED_ALLOW_PRODUCTION": "true",
         "DEMO_PASSWORD": PASSWORD,
         # Beat sweeps every second, so the test sees it work.
         "EVALUATION_SWEEP_INTERVAL_SECONDS": "1",

@@ -613,6 +613,15 @@ def test_seed_demo_refuses_with_debug_off(db, settings):
     assert not get_user_model().objects.exists()
 
 
+def test_seed_demo_runs_with_debug_off_when_production_seeding_is_allowed(db, settings):
+    settings.DEBUG = False
+    settings.DEMO_SEED_ALLOW_PRODUCTION = True
+
+    seed()
+
+    assert get_user_model().objects.filter(is_staff=True).count() == 1
+
+
 def test_seed_demo_runs_with_debug_off_when_forced(db, settings):
     settings.DEBUG = False
 

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Seed even with DEBUG off (demo passwords on a real server).",
+            help="Seed even with DEBUG off (demo passwords on a real server); "
+            "DEMO_SEED_ALLOW_PRODUCTION=true says the same from the environment.",
         )
         parser.add_argument(
             "--reset-passwords",
@@ -40,10 +41,10 @@ class Command(BaseCommand):
     def handle(
         self, *args, force: bool = False, reset_passwords: bool = False, **options
     ):
-        if not settings.DEBUG and not force:
+        if not (settings.DEBUG or force or settings.DEMO_SEED_ALLOW_PRODUCTION):
             raise CommandError(
-                "DEBUG is off: refusing to create demo logins. Use --force to "
-                "seed anyway."
+                "DEBUG is off: refusing to create demo logins. Use --force, or set "
+                "DEMO_SEED_ALLOW_PRODUCTION=true, to seed anyway."
             )
         with transaction.atomic():
             account = self.seed_account()

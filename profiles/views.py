@@ -27,8 +27,9 @@ from .failures import group_by_step, rejection_failures
 from .lifecycle import (
     LifecycleError,
     ProfileLocked,
+    edit_allowed,
+    ensure_edit_allowed,
     has_approved_primary,
-    is_editable,
 )
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
@@ -175,7 +176,9 @@ def profile_detail(request, sid):
         "evaluation": latest,
         "failures": group_by_step(profile, rejection_failures(profile, latest)),
         "profile": profile,
-        "editable": is_editable(profile),
+        "editable": edit_allowed(
+            profile, kind=SECONDARY_WIZARD.kind, user=request.user
+        ),
         "resume_title": STEP_TITLES[resume_step(profile)],
         "history": history_of(profile),
         "business_information": getattr(profile, "business_information", None),
@@ -198,10 +201,12 @@ def document_delete(request, sid, document_sid):
     """Remove a document from a draft and go back to the documents step."""
     profile = get_profile_or_404(request.user, sid)
     document = get_document_or_404(request.user, sid, document_sid)
+    kind = SECONDARY_WIZARD.kind
     try:
-        document_remove(profile=profile, document=document)
-    except ProfileLocked:
-        return locked_response(request, profile)
+        ensure_edit_allowed(profile, kind=kind, user=request.user)
+        document_remove(profile=profile, document=document, kind=kind)
+    except ProfileLocked as error:
+        return locked_response(request, profile, error)
     messages.success(request, _("“%s” was removed.") % document.original_name)
     return redirect("profiles:step", sid=profile.sid, step="documents")
 

@@ -274,7 +274,8 @@ def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
     """Submit a draft or rejected secondary profile: a new revision, pending review."""
     with transaction.atomic():
         locked = lock_profile(profile)
-        ensure_edit_allowed(locked, kind=ProfileKind.SECONDARY, user=actor)
+        # The entry point asked with its user (see edit_refusal).
+        ensure_edit_allowed(locked, kind=ProfileKind.SECONDARY)
         if locked.approved_primary_id is None:
             raise PrimaryProfileNotApproved()
         locked.primary_id = locked.approved_primary_id

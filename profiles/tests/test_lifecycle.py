@@ -255,13 +255,3 @@ def test_submit_refuses_a_revoked_primary_once_another_is_approved(
     revoked.refresh_from_db()
     assert (revoked.status, revoked.revision) == (Status.TWILIO_REJECTED, 0)
     assert StatusChange.objects.filter(profile=revoked).count() == 1
-
-
-def test_submit_refuses_a_member_of_another_account(account):
-    profile = SecondaryProfileFactory(account=account)
-
-    with pytest.raises(NotEditableHere):
-        profile_submit(profile=profile, actor=MembershipFactory().user)
-
-    profile.refresh_from_db()
-    assert profile.status == Status.DRAFT

@@ -211,20 +211,27 @@ def document_delete(request, sid, document_sid):
     return redirect("profiles:step", sid=profile.sid, step="documents")
 
 
+@require_http_methods(["GET", "POST"])
 def account_detail(request):
-    """The signing secret and the latest deliveries of the account's profiles."""
+    """The signing secret and the latest deliveries of the account's profiles.
+
+    The secret is masked; it is sent only when asked for, by the page's Reveal
+    button (a POST, so neither a link nor a reload of the page sends it).
+    """
     account = account_for(request.user)
     if account is None:
         raise Http404(_("Your login is not a member of any account."))
     deliveries = NotificationDelivery.objects.filter(
         status_change__profile__account=account
     ).select_related("status_change__profile")[:50]
+    secret = account.webhook_secret
     context = {
-        "secret": account.webhook_secret,
-        "masked_secret": f"{account.webhook_secret[:4]}…{account.webhook_secret[-4:]}",
-        "standard_secret": standard_webhook_secret(account.webhook_secret),
+        "masked_secret": f"{secret[:4]}…{secret[-4:]}",
         "deliveries": deliveries,
     }
+    if request.method == "POST":
+        context["secret"] = secret
+        context["standard_secret"] = standard_webhook_secret(secret)
     return render(request, "profiles/account.html", context)
 
 

@@ -96,7 +96,11 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": (302, 405, 405, 405, 405, 405),
         "POST": (302, 302, 404, 302, 404, 404),
     },
-    "account": {"GET": (302, 200, 200, 200, 404, 404)},
+    # A POST reveals the member's own account's signing secret.
+    "account": {
+        "GET": (302, 200, 200, 200, 404, 404),
+        "POST": (302, 200, 200, 200, 404, 404),
+    },
     # No id in the URL: each member rotates their own account's secret.
     "account-secret-rotate": {
         "GET": (302, 405, 405, 405, 405, 405),
@@ -230,3 +234,21 @@ def test_a_member_never_edits_their_primary_profile(world, route, method, status
     expected = 405 if EXPECTED[route.key][method][1] == 405 else 409
     assert response.status_code == expected, f"{method} {url}"
     assert primary.documents.filter(pk=side.document.pk).exists()
+
+
+# --- Nothing a signed-in user is sent is stored by a cache -------------------
+
+GET_ROUTES = [route for route in ROUTES if "GET" in EXPECTED.get(route.key, {})]
+
+
+@pytest.mark.parametrize("route", GET_ROUTES, ids=[r.key for r in GET_ROUTES])
+def test_no_answer_to_a_signed_in_user_may_be_stored(world, route):
+    for role in ("member", "other_member", "staff", "reviewer"):
+        url = url_for(route, world["mine"], world["group"])
+
+        response = world["clients"][role].get(url)
+
+        directives = {
+            part.strip() for part in response.get("Cache-Control", "").split(",")
+        }
+        assert "no-store" in directives, f"GET {url} as {role}: {directives}"

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every response and log line of the request carries its id.
     "portal.middleware.RequestIdMiddleware",
+    # Before anything reads the body: oversized bodies and anonymous uploads.
+    "portal.uploads.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -184,6 +186,18 @@ WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="filesystem")
 DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")))
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 2**20)
+# Documents a profile may hold, files one upload may carry, drafts an account
+# may keep (profiles/quotas.py).
+DOCUMENTS_MAX_PER_PROFILE = env.int("DOCUMENTS_MAX_PER_PROFILE", default=20)
+DOCUMENTS_MAX_PER_UPLOAD = env.int("DOCUMENTS_MAX_PER_UPLOAD", default=5)
+DRAFTS_MAX_PER_ACCOUNT = env.int("DRAFTS_MAX_PER_ACCOUNT", default=50)
+# The largest request body: a full upload and 1 MiB for its form (51 MiB by
+# default); larger ones are refused unread (portal/uploads.py).
+# An empty value (as in .env.example) means that default.
+REQUEST_MAX_BODY_BYTES = int(
+    env.str("REQUEST_MAX_BODY_BYTES", default="")
+    or DOCUMENTS_MAX_PER_UPLOAD * DOCUMENT_MAX_UPLOAD_BYTES + 2**20
+)
 
 DOCUMENT_STORAGE_BACKENDS = {
     "filesystem": {
@@ -233,8 +247,14 @@ STORAGES = {
         DOCUMENTS_STORAGE, DOCUMENT_STORAGE_BACKENDS["filesystem"]
     ),
 }
-# Uploads past this size spool to a temporary file instead of memory.
+# Uploads past this size spool to a temporary file instead of memory; the first
+# handler stops an upload past REQUEST_MAX_BODY_BYTES or from a visitor.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.BodyLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Celery -----------------------------------------------------------------------
 

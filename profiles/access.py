@@ -36,9 +36,9 @@ def is_reviewer(user) -> bool:
     """Staff in the Reviewers group (remembered on the user for the request)."""
     if not (user.is_authenticated and user.is_staff):
         return False
-    if not hasattr(user, "_portal_is_reviewer"):
-        user._portal_is_reviewer = user.groups.filter(name=REVIEWERS_GROUP).exists()
-    return user._portal_is_reviewer
+    if not hasattr(user, "is_portal_reviewer"):
+        user.is_portal_reviewer = user.groups.filter(name=REVIEWERS_GROUP).exists()
+    return user.is_portal_reviewer
 
 
 def get_profile_or_404(user, sid: str, profiles=None) -> CustomerProfile:

@@ -164,11 +164,16 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-# Content types recognised from the file's bytes, with the extension we store under.
+# Content types recognised from the file's bytes, with the name extensions each
+# may carry; the first is the one we store under and give to a download whose
+# uploaded name says otherwise.
+DOCUMENT_EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
+}
 ACCEPTED_DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
+    mime_type: extensions[0] for mime_type, extensions in DOCUMENT_EXTENSIONS.items()
 }
 
 # Trust Hub error code for an edit refused because the profile is locked.

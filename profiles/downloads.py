@@ -40,7 +40,7 @@ def _presigned_redirect(document: SupportingDocument, inline: bool) -> HttpRespo
         raise Http404(_("The file of this document is missing."))
     params = {
         "ResponseContentDisposition": content_disposition_header(
-            not inline, document.original_name
+            not inline, document.download_name
         ),
         "ResponseContentType": document.mime_type,
     }
@@ -55,7 +55,7 @@ def _streamed(document: SupportingDocument, inline: bool) -> FileResponse:
     return FileResponse(
         handle,
         as_attachment=not inline,
-        filename=document.original_name,
+        filename=document.download_name,
         content_type=document.mime_type,
     )
 

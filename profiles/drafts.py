@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import ProfileKind
+from .choices import ProfileKind, Status
 from .lifecycle import ensure_edit_allowed, ensure_primary_approved
 from .models import (
     Account,
@@ -26,6 +26,7 @@ from .models import (
     CustomerProfile,
     SupportingDocument,
 )
+from .quotas import check_document_count, check_draft_count
 from .storage import InspectedUpload
 
 # A step's writer saves its answers into the profile's rows and returns the
@@ -41,14 +42,22 @@ class DraftStep(Protocol):
 
 
 def draft_create(*, account: Account) -> CustomerProfile:
-    """Start a secondary profile; the account must have an approved primary."""
-    primary = ensure_primary_approved(account)
-    return CustomerProfile.objects.create(
-        account=account,
-        kind=ProfileKind.SECONDARY,
-        primary=primary,
-        policy_sid=settings.SECONDARY_POLICY_SID,
-    )
+    """Start a secondary profile; the account must have an approved primary and
+    fewer drafts than DRAFTS_MAX_PER_ACCOUNT (ValidationError otherwise)."""
+    with transaction.atomic():
+        # The account's row lock: two starts at once count each other's draft.
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)
+        primary = ensure_primary_approved(account)
+        drafts = account.profiles.filter(
+            kind=ProfileKind.SECONDARY, status=Status.DRAFT
+        )
+        check_draft_count(existing=drafts.count())
+        return CustomerProfile.objects.create(
+            account=account,
+            kind=ProfileKind.SECONDARY,
+            primary=primary,
+            policy_sid=settings.SECONDARY_POLICY_SID,
+        )
 
 
 def draft_save_step(
@@ -139,8 +148,10 @@ def write_address(profile: CustomerProfile, data: dict) -> dict:
 
 
 def write_documents(profile: CustomerProfile, data: dict) -> dict:
-    """Add the uploaded files (already inspected by the form) as documents."""
+    """Add the uploaded files (already inspected by the form) as documents,
+    within the quotas (ValidationError otherwise; the profile's row is locked)."""
     uploads: list[InspectedUpload] = data["files"]
+    check_document_count(existing=profile.documents.count(), adding=len(uploads))
     for upload in uploads:
         SupportingDocument.objects.create(
             profile=profile,

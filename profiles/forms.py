@@ -22,6 +22,7 @@ from .models import (
     CustomerProfile,
 )
 from .notifications.targets import UnsafeTarget, check_callback_url
+from .quotas import check_document_count
 from .storage import inspect_upload
 from .throttle import ThrottledAuthenticationMixin
 from .validators import normalize_phone_number, validate_url_lines, validate_web_url
@@ -331,8 +332,10 @@ class SupportingDocumentsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        check_document_count(existing=self.document_count, adding=len(uploads))
         errors, inspected = [], []
-        for upload in self.cleaned_data["files"]:
+        for upload in uploads:
             try:
                 inspected.append(inspect_upload(upload))
             except forms.ValidationError as error:

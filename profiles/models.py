@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import (
+    DOCUMENT_EXTENSIONS,
     BusinessIdentity,
     BusinessIndustry,
     BusinessType,
@@ -342,6 +344,22 @@ class SupportingDocument(models.Model):
 
     def get_absolute_url(self):
         return reverse("profiles:document", args=[self.profile.sid, self.sid])
+
+    @property
+    def name_matches_content(self) -> bool:
+        """Whether the uploaded name's extension is one of the detected type's."""
+        extensions = DOCUMENT_EXTENSIONS.get(self.mime_type, ())
+        return PurePosixPath(self.original_name).suffix.lower() in extensions
+
+    @property
+    def download_name(self) -> str:
+        """The uploaded name, its extension replaced by the detected type's when
+        they disagree: PNG bytes named x.html download as x.png."""
+        extensions = DOCUMENT_EXTENSIONS.get(self.mime_type)
+        if not extensions or self.name_matches_content:
+            return self.original_name
+        stem = PurePosixPath(self.original_name).stem.rstrip(".") or "document"
+        return stem + extensions[0]
 
 
 class Evaluation(models.Model):

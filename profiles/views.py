@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cache
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -153,6 +154,8 @@ def profile_create(request):
         profile = draft_create(account=account)
     except LifecycleError:
         return render(request, "profiles/cannot_create.html", status=403)
+    except ValidationError as error:
+        return render(request, "profiles/create.html", {"errors": error.messages})
     return redirect("profiles:step", sid=profile.sid, step=resume_step(profile))
 
 

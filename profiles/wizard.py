@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -155,12 +156,18 @@ class ProfileWizard(NamedUrlWizardView):
         # A step that saves nothing (the review) submits instead: see done().
         if self.step.save is None:
             return {}
-        draft_save_step(
-            profile=self.profile,
-            step=self.step,
-            data=form.cleaned_data,
-            kind=self.registry.kind,
-        )
+        try:
+            draft_save_step(
+                profile=self.profile,
+                step=self.step,
+                data=form.cleaned_data,
+                kind=self.registry.kind,
+            )
+        except ValidationError as error:
+            # A quota the form checked, found reached under the profile's lock
+            # (another tab's upload): shown on the form, nothing saved.
+            form.add_error(None, error)
+            return {}
         messages.success(self.request, self.saved_message())
         return {}
 
@@ -170,6 +177,9 @@ class ProfileWizard(NamedUrlWizardView):
         return _("%(step)s saved.") % {"step": self.step.title}
 
     def render_next_step(self, form, **kwargs):
+        # A save refused under the lock (see process_step) shows the form again.
+        if not form.is_valid():
+            return self.render(form)
         if self.request.POST.get("action") == "upload":
             return redirect(self.get_step_url(self.steps.current))
         return super().render_next_step(form, **kwargs)
@@ -195,6 +205,8 @@ class ProfileWizard(NamedUrlWizardView):
             step_title=self.step.title,
             step_links=self.step_links(),
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
+            documents_per_upload=settings.DOCUMENTS_MAX_PER_UPLOAD,
+            documents_per_profile=settings.DOCUMENTS_MAX_PER_PROFILE,
         )
         if "documents" in self.step.reads:
             context["documents"] = self.documents

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .registry import Asks, Step, Wizard, asks, profiles_reading
+from .registry import Asks, Step, Wizard, asks, form_asks, profiles_reading
 from .secondary import SECONDARY_WIZARD
 
 # The secondary wizard's names, for the pages and tests that list its steps.
@@ -22,6 +22,7 @@ __all__ = [
     "Step",
     "Wizard",
     "asks",
+    "form_asks",
     "profiles_reading",
     "resume_step",
     "step_url",

@@ -41,6 +41,14 @@ def asks(requirement: str, *names: str, form: str = "", **renamed: str) -> Asks:
     return Asks(requirement, pairs, form)
 
 
+def form_asks(policy: Policy, requirement: str, form: type, *, index: str = "") -> Asks:
+    """The fields of `form` that the policy's `requirement` names, asked under
+    the same names (`index`: the form's place in a formset)."""
+    spec = policy.get(requirement)
+    names = [name for name in form.base_fields if spec.field(name) is not None]
+    return asks(requirement, *names, form=index)
+
+
 def no_answers(profile: CustomerProfile) -> dict:
     return {}
 

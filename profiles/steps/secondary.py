@@ -10,7 +10,7 @@ from ..choices import ProfileKind
 from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
 from ..models import CustomerProfile
 from ..reads import row_list
-from .registry import Step, Wizard, asks
+from .registry import Step, Wizard, asks, form_asks
 
 # --- How each step's form is filled from the saved answers ---------------------
 
@@ -44,15 +44,9 @@ def notifications_answers(profile: CustomerProfile) -> dict:
 
 # --- The secondary profile's wizard ----------------------------------------------
 
+POLICY = SECONDARY_BUSINESS_POLICY
 BUSINESS = "customer_profile_business_information"
-REPRESENTATIVE = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "business_title",
-    "job_position",
-)
+ADDRESS = "customer_profile_address"
 
 SECONDARY_WIZARD = Wizard(
     steps=(
@@ -65,7 +59,7 @@ SECONDARY_WIZARD = Wizard(
             answers=business_information_answers,
             save=drafts.write_general,
             reads=("business_information",),
-            asks=(asks(BUSINESS, "business_name", "website_url"),),
+            asks=(form_asks(POLICY, BUSINESS, forms.GeneralInformationForm),),
             reviewer_codes=((18601, "business_name"),),
         ),
         Step(
@@ -77,18 +71,7 @@ SECONDARY_WIZARD = Wizard(
             answers=business_information_answers,
             save=drafts.write_business,
             reads=("business_information",),
-            asks=(
-                asks(
-                    BUSINESS,
-                    "business_identity",
-                    "business_type",
-                    "business_industry",
-                    "business_registration_identifier",
-                    "business_registration_identifier_other",
-                    "business_registration_number",
-                    "business_regions_of_operation",
-                ),
-            ),
+            asks=(form_asks(POLICY, BUSINESS, forms.BusinessInformationForm),),
             reviewer_codes=((18602, "business_registration_number"),),
         ),
         Step(
@@ -101,8 +84,18 @@ SECONDARY_WIZARD = Wizard(
             save=drafts.write_representatives,
             reads=("representatives",),
             asks=(
-                asks("authorized_representative_1", *REPRESENTATIVE, form="0"),
-                asks("authorized_representative_2", *REPRESENTATIVE, form="1"),
+                form_asks(
+                    POLICY,
+                    "authorized_representative_1",
+                    forms.RepresentativeForm,
+                    index="0",
+                ),
+                form_asks(
+                    POLICY,
+                    "authorized_representative_2",
+                    forms.RepresentativeForm,
+                    index="1",
+                ),
             ),
             reviewer_codes=(
                 (18604, "0-first_name"),
@@ -119,18 +112,7 @@ SECONDARY_WIZARD = Wizard(
             answers=address_answers,
             save=drafts.write_address,
             reads=("address",),
-            asks=(
-                asks(
-                    "customer_profile_address",
-                    "customer_name",
-                    "street",
-                    "street_secondary",
-                    "city",
-                    "region",
-                    "postal_code",
-                    "iso_country",
-                ),
-            ),
+            asks=(form_asks(POLICY, ADDRESS, forms.AddressForm),),
             reviewer_codes=((18603, "street"),),
         ),
         Step(
@@ -142,7 +124,7 @@ SECONDARY_WIZARD = Wizard(
             answers=documents_answers,
             save=drafts.write_documents,
             reads=("documents",),
-            asks=(asks("customer_profile_address", supporting_documents="files"),),
+            asks=(asks(ADDRESS, supporting_documents="files"),),
         ),
         Step(
             "notifications",
@@ -162,6 +144,6 @@ SECONDARY_WIZARD = Wizard(
             reviews=True,
         ),
     ),
-    policy=SECONDARY_BUSINESS_POLICY,
+    policy=POLICY,
     kind=ProfileKind.SECONDARY,
 )

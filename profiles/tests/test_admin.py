@@ -36,6 +36,7 @@ from profiles.models import (
     SupportingDocument,
 )
 from profiles.tests.builders import (
+    add_document,
     bulk_secondary_profiles,
     complete_secondary_profile,
 )
@@ -513,7 +514,7 @@ def test_the_review_page_shows_the_audit_trail_with_actors(
     assert "system" in page
 
 
-def test_the_review_page_shows_documents_with_an_inline_preview(
+def test_the_review_page_offers_each_documents_preview_on_demand(
     reviewer_client, in_review
 ):
     document = in_review.documents.get()
@@ -521,10 +522,35 @@ def test_the_review_page_shows_documents_with_an_inline_preview(
     page = html(reviewer_client.get(review_url(in_review)))
 
     assert f'href="{document_url(document)}"' in page
+    assert f'data-preview-src="{document_url(document)}?inline=1"' in page
+    assert "admin-review.js" in page
+
+
+def test_the_review_page_loads_no_preview_until_one_is_opened(
+    reviewer_client, in_review
+):
+    for number in range(30):
+        add_document(in_review, name=f"doc-{number}.pdf")
+
+    page = html(reviewer_client.get(review_url(in_review)))
+
+    assert page.count("data-preview-src=") == 31
+    assert "<iframe" not in page
+    assert "<img" not in page
+
+
+def test_the_review_page_says_when_a_documents_name_and_content_disagree(
+    reviewer_client, in_review
+):
+    add_document(in_review, name="x.html")
+
+    page = html(reviewer_client.get(review_url(in_review)))
+
+    assert page.count("review-name-mismatch") == 1
     assert (
-        f'<iframe class="review-preview" src="{document_url(document)}?inline=1"'
-        in (page)
-    )
+        "The name “x.html” does not match the content, which is application/pdf: "
+        "it downloads as “x.pdf”."
+    ) in page
 
 
 def test_the_review_page_shows_the_deliveries_with_a_resend_button(

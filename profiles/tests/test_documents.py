@@ -429,6 +429,62 @@ def test_it_lists_every_refused_file_of_a_batch(
     assert_nothing_stored(profile, document_storage)
 
 
+# --- quotas ---------------------------------------------------------------------
+
+
+def test_it_refuses_more_files_at_once_than_an_upload_may_carry(
+    settings, applicant_client, profile, document_storage
+):
+    settings.DOCUMENTS_MAX_PER_UPLOAD = 2
+    files = [a_file(f"page-{number}.pdf", PDF) for number in range(3)]
+
+    response = post_documents(applicant_client, profile, files)
+
+    assert response.status_code == 200
+    assert "Choose at most 2 files at a time." in error_list(response, "files")
+    assert_nothing_stored(profile, document_storage)
+
+
+def test_it_refuses_files_past_the_documents_a_profile_may_hold(
+    settings, applicant_client, profile, document_storage
+):
+    settings.DOCUMENTS_MAX_PER_PROFILE = 3
+    kept = [make_document(profile, name=f"kept-{number}.pdf") for number in range(2)]
+    files = [a_file("third.pdf", PDF), a_file("fourth.pdf", PDF)]
+
+    response = post_documents(applicant_client, profile, files)
+
+    assert response.status_code == 200
+    errors = error_list(response, "files")
+    assert "A profile holds at most 3 documents and this one has 2" in errors
+    assert "you can add 1 more. Nothing was uploaded." in errors
+    assert list(SupportingDocument.objects.filter(profile=profile)) == kept
+    assert len(files_under(document_storage)) == 2
+
+
+def test_it_accepts_files_up_to_the_documents_a_profile_may_hold(
+    settings, applicant_client, profile
+):
+    settings.DOCUMENTS_MAX_PER_PROFILE = 3
+    make_document(profile)
+
+    response = post_documents(
+        applicant_client, profile, [a_file("b.pdf", PDF), a_file("c.pdf", PDF)]
+    )
+
+    assert response.status_code == 302
+    assert SupportingDocument.objects.filter(profile=profile).count() == 3
+
+
+def test_the_documents_step_states_the_limits(settings, applicant_client, profile):
+    settings.DOCUMENTS_MAX_PER_UPLOAD = 4
+    settings.DOCUMENTS_MAX_PER_PROFILE = 12
+
+    page = applicant_client.get(step_url(profile)).content.decode()
+
+    assert "up to 4 files at a time and 12 in all" in page
+
+
 @pytest.mark.parametrize("document_type", [None, ""])
 def test_it_refuses_a_file_without_a_document_type(
     applicant_client, profile, document_storage, document_type
@@ -568,6 +624,52 @@ def test_a_download_is_an_attachment_with_the_uploaded_bytes(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"] == mime_type
     assert downloaded(response) == content
+
+
+# A name's extension is the uploader's word; the download's follows the content.
+MISNAMED = [
+    ("x.html", PNG, "text/html", "x.png"),
+    ("photo.exe", JPEG, "application/octet-stream", "photo.jpg"),
+    ("invoice.png", PDF, "image/png", "invoice.pdf"),
+    ("statement", PDF, "application/pdf", "statement.pdf"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "sent_as", "expected"),
+    MISNAMED,
+    ids=["png-as-html", "jpeg-as-exe", "pdf-as-png", "pdf-without-extension"],
+)
+def test_a_download_is_named_with_the_extension_of_its_content(
+    applicant_client, profile, name, content, sent_as, expected
+):
+    post_documents(applicant_client, profile, a_file(name, content, sent_as))
+    document = SupportingDocument.objects.get(profile=profile)
+
+    response = applicant_client.get(download_url(document))
+
+    assert document.original_name == name
+    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+    assert downloaded(response) == content
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mime_type"),
+    [
+        ("scan.JPEG", JPEG, "image/jpeg"),
+        ("scan.jpeg", JPEG, "image/jpeg"),
+        ("Bill.PDF", PDF, "application/pdf"),
+    ],
+)
+def test_a_download_keeps_a_name_whose_extension_fits_its_content(
+    applicant_client, profile, name, content, mime_type
+):
+    document = make_document(profile, content, name, mime_type)
+
+    response = applicant_client.get(download_url(document))
+
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    response.close()
 
 
 def test_a_download_is_sandboxed_and_not_cached(applicant_client, profile):

@@ -7,11 +7,17 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from profiles.choices import ProfileKind, Status
-from profiles.drafts import document_remove, draft_create, draft_save_step
+from profiles.drafts import (
+    document_remove,
+    draft_create,
+    draft_save_step,
+    write_documents,
+)
 from profiles.lifecycle import (
     NotEditableHere,
     PrimaryProfileNotApproved,
@@ -291,6 +297,46 @@ def test_a_primary_is_not_changed_through_the_secondary_wizard(account, status):
     assert SupportingDocument.objects.filter(pk=document.pk).exists()
 
 
+# --- Quotas ---------------------------------------------------------------------
+
+
+def test_the_service_refuses_documents_past_the_profile_limit(settings, draft):
+    settings.DOCUMENTS_MAX_PER_PROFILE = 2
+    add_document(draft)
+
+    with pytest.raises(ValidationError) as refused:
+        save(draft, "documents", uploads("b.pdf", "c.pdf"))
+
+    assert refused.value.code == "too_many_documents"
+    assert draft.documents.count() == 1
+    assert "documents" not in CustomerProfile.objects.get(pk=draft.pk).completed_steps
+
+
+def test_the_service_refuses_more_files_than_an_upload_may_carry(settings, draft):
+    settings.DOCUMENTS_MAX_PER_UPLOAD = 1
+
+    with pytest.raises(ValidationError) as refused:
+        save(draft, "documents", uploads("a.pdf", "b.pdf"))
+
+    assert refused.value.code == "too_many_files"
+    assert not draft.documents.exists()
+
+
+def test_an_account_cannot_keep_more_drafts_than_its_limit(settings, account):
+    settings.DRAFTS_MAX_PER_ACCOUNT = 2
+    draft_create(account=account)
+    draft_create(account=account)
+    # Submitted and rejected profiles are not drafts: they do not count.
+    SecondaryProfileFactory(account=account, status=Status.TWILIO_REJECTED)
+    SecondaryProfileFactory(account=account, status=Status.IN_REVIEW)
+
+    with pytest.raises(ValidationError) as refused:
+        draft_create(account=account)
+
+    assert refused.value.code == "too_many_drafts"
+    assert account.profiles.filter(status=Status.DRAFT).count() == 2
+
+
 # --- Saves at the same time ---------------------------------------------------------
 
 
@@ -341,3 +387,71 @@ def test_a_save_waits_for_another_and_keeps_its_step(account):
     profile.refresh_from_db()
     assert profile.completed_steps == ["documents", "general"]
     assert profile.friendly_name == "Acme Widgets"
+
+
+@dataclass(frozen=True)
+class HeldUpload:
+    """The documents step, holding the profile's lock once its files are written."""
+
+    name: str
+    locked: threading.Event
+    release: threading.Event
+
+    def save(self, profile, data) -> dict:
+        write_documents(profile, data)
+        self.locked.set()
+        assert self.release.wait(10)
+        return {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_at_once_cannot_pass_the_documents_limit(settings, account):
+    """Each upload fits alone; the second counts the first's documents because
+    it counts under the profile's lock, after the first committed."""
+    settings.DOCUMENTS_MAX_PER_PROFILE = 3
+    profile = SecondaryProfileFactory(account=account)
+    held = HeldUpload("documents", threading.Event(), threading.Event())
+    refusals = []
+
+    def second_upload():
+        try:
+            save(profile, "documents", uploads("c.pdf", "d.pdf"))
+        except ValidationError as error:
+            refusals.append(error.code)
+
+    first = in_thread(
+        lambda: draft_save_step(
+            profile=profile, step=held, data=uploads("a.pdf", "b.pdf"), kind=SECONDARY
+        )
+    )
+    assert held.locked.wait(10)
+    second = in_thread(second_upload)
+    time.sleep(0.3)  # the second is now waiting for the lock
+    held.release.set()
+    first.join(10)
+    second.join(10)
+
+    assert refusals == ["too_many_documents"]
+    names = sorted(profile.documents.values_list("original_name", flat=True))
+    assert names == ["a.pdf", "b.pdf"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drafts_started_at_once_cannot_pass_the_drafts_limit(settings, account):
+    settings.DRAFTS_MAX_PER_ACCOUNT = 3
+    start = threading.Barrier(4)
+    refusals = []
+
+    def start_draft():
+        start.wait(10)
+        try:
+            draft_create(account=account)
+        except ValidationError as error:
+            refusals.append(error.code)
+
+    threads = [in_thread(start_draft) for _ in range(4)]
+    for thread in threads:
+        thread.join(30)
+
+    assert refusals == ["too_many_drafts"]
+    assert account.profiles.filter(status=Status.DRAFT).count() == 3

@@ -123,6 +123,22 @@ def test_the_signed_link_serves_the_stored_bytes_as_an_attachment(
     assert fetched.headers["Content-Disposition"] == 'attachment; filename="bill.pdf"'
 
 
+def test_the_signed_link_names_the_download_after_its_content(
+    applicant_client, profile, s3_documents
+):
+    upload(applicant_client, profile, name="x.html")
+    document = SupportingDocument.objects.get(profile=profile)
+
+    link = applicant_client.get(download_url(document))["Location"]
+    fetched = requests.get(link, timeout=10)
+
+    assert parse_qs(urlsplit(link).query)["response-content-disposition"] == [
+        'attachment; filename="x.pdf"'
+    ]
+    assert fetched.headers["Content-Disposition"] == 'attachment; filename="x.pdf"'
+    assert fetched.content == PDF
+
+
 def test_another_account_gets_a_404_and_no_link(other_client, profile, s3_documents):
     document = stored_document(profile)
 

@@ -22,7 +22,7 @@ from profiles.models import (
     CustomerProfile,
     SupportingDocument,
 )
-from profiles.steps import SECONDARY_WIZARD, Step, Wizard, asks
+from profiles.steps import SECONDARY_WIZARD, Step, Wizard, asks, form_asks
 from profiles.tests.builders import complete_secondary_profile
 from profiles.tests.factories import SecondaryProfileFactory
 from profiles.wizard import ProfileWizard
@@ -63,6 +63,28 @@ def test_every_step_asks_only_what_the_policy_has():
             assert requirement is not None, step.name
             for policy_field, _form_field in asked.fields:
                 assert requirement.field(policy_field) is not None
+
+
+def test_a_step_asks_the_fields_of_its_form_that_the_policy_names():
+    requirement = Requirement(
+        "company",
+        _("Company"),
+        (FieldSpec("business_name", _("Name")), FieldSpec("city", _("City"))),
+        lambda submission, fields: [],
+    )
+    policy = Policy("Company", (requirement,))
+
+    asked = form_asks(policy, "company", forms.BusinessInformationForm)
+    general = form_asks(policy, "company", forms.GeneralInformationForm, index="2")
+
+    # The business form's fields are not in this policy; social media URLs
+    # are in none.
+    assert asked.fields == ()
+    assert general.fields == (("business_name", "business_name"),)
+    assert general.form == "2"
+    business = SECONDARY_WIZARD["business"].asks[0]
+    assert "social_media_profile_urls" not in dict(business.fields)
+    assert "business_type" in dict(business.fields)
 
 
 # --- Failures link to fields that the steps show ----------------------------------

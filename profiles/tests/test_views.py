@@ -226,6 +226,20 @@ def test_each_start_creates_another_draft(applicant_client):
     assert CustomerProfile.objects.secondary().count() == 2
 
 
+def test_starting_past_the_drafts_limit_says_so_and_creates_nothing(
+    settings, applicant_client
+):
+    settings.DRAFTS_MAX_PER_ACCOUNT = 1
+    applicant_client.post("/profiles/secondary/new/")
+
+    response = applicant_client.post("/profiles/secondary/new/")
+
+    assert response.status_code == 200
+    assert 'id="error-summary"' in html(response)
+    assert "Your account has 1 draft profile, the most it can keep." in html(response)
+    assert CustomerProfile.objects.secondary().count() == 1
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("primary_status", NOT_APPROVED)
 def test_creation_is_forbidden_without_an_approved_primary(

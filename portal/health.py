@@ -1,7 +1,13 @@
-"""/healthz: can this process reach its database, broker and document storage?"""
+"""/healthz: can this process reach its database, broker and document storage?
+
+Anyone gets the answer (200 or 503, for probes and load balancers); only staff
+and callers with HEALTH_CHECK_TOKEN get which dependency failed and how long
+each took.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -67,14 +73,27 @@ def run_check(name: str, check: Callable[[], None]) -> dict:
     return outcome
 
 
+def shows_details(request) -> bool:
+    """Whether the caller may read each check: signed-in staff, or the bearer of
+    HEALTH_CHECK_TOKEN."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    token = settings.HEALTH_CHECK_TOKEN
+    scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request):
-    """Every check as JSON: 200 when all pass, 503 when one fails."""
+    """200 when every check passes, 503 when one fails; each check to those who
+    may read them (see shows_details)."""
     checks = {name: run_check(name, check) for name, check in CHECKS.items()}
     healthy = all(outcome["ok"] for outcome in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable"}
+    if shows_details(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,4 +1,5 @@
-"""Request ids: one per request, echoed to the client and in every log line."""
+"""Request ids: one per request, echoed to the client and in every log line.
+And what a signed-in user is sent stays out of every cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 
 from django.core.signals import request_finished
 from django.dispatch import receiver
+from django.utils.cache import patch_cache_control
 
 from .logging import request_id
 
@@ -63,3 +65,23 @@ def log_request(request, response, seconds: float) -> None:
             "duration_ms": round(seconds * 1000, 1),
         },
     )
+
+
+class PrivateResponsesMiddleware:
+    """Send every response to a signed-in user with `Cache-Control: private,
+    no-store`, unless its view said how it may be cached.
+
+    Their pages hold their account's answers and secrets: no shared cache or
+    browser history may keep them once the user signs out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed-in users' pages are never stored by a cache (see the middleware).
+    "portal.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -413,6 +415,9 @@ CONTENT_SECURITY_POLICY = {
 
 # How long /healthz waits for each of the database, broker and storage.
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+# Sent as "Authorization: Bearer <token>", it shows /healthz's checks and their
+# timings (as signing in as staff does); empty, only staff see them.
+HEALTH_CHECK_TOKEN = env.str("HEALTH_CHECK_TOKEN", default="")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # "json" (one object per line) or "text"; unset, readable lines only with DEBUG on.
 LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("text" if DEBUG else "json")

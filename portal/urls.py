@@ -6,9 +6,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from portal import health
+from profiles import urls as profiles_urls
 from profiles import views
 from profiles.forms import EmailAuthenticationForm
 from profiles.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
+
+# profiles.urls, imported above, registers the sid and message_id converters
+# that the patterns below use.
 
 # The admin's sign-in counts failures with the same limits as the portal's.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -21,7 +25,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("profiles/", include("profiles.urls")),
+    path("profiles/", include(profiles_urls)),
     path("account/", views.account_detail, name="account"),
     path(
         "account/secret/rotate/",
@@ -29,7 +33,7 @@ urlpatterns = [
         name="account-secret-rotate",
     ),
     path(
-        "account/deliveries/<str:message_id>/resend/",
+        "account/deliveries/<message_id:message_id>/resend/",
         views.delivery_resend,
         name="delivery-resend",
     ),

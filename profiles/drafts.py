@@ -1,7 +1,8 @@
 """Writing a secondary profile's answers while it is a draft (or rejected).
 
 Each wizard step's cleaned data is saved at once, in a transaction of its own
-on the profile's locked row, and refused with 60711 once the profile is locked.
+on the profile's locked row, and refused with 60711 once the profile is locked
+or when it is not of the kind the calling wizard edits (lifecycle.edit_allowed).
 Which writer saves which step is declared with the step (see profiles.steps).
 """
 
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .choices import ProfileKind, Status
-from .lifecycle import ensure_editable, ensure_primary_approved
+from .lifecycle import ensure_edit_allowed, ensure_primary_approved
 from .models import (
     Account,
     Address,
@@ -59,10 +60,13 @@ def draft_create(*, account: Account) -> CustomerProfile:
         )
 
 
-def draft_save_step(*, profile: CustomerProfile, step: DraftStep, data) -> None:
-    """Save one wizard step's cleaned data into an editable profile's rows."""
+def draft_save_step(
+    *, profile: CustomerProfile, step: DraftStep, data, kind: str
+) -> None:
+    """Save one step's cleaned data, from a wizard of `kind` profiles, into an
+    editable profile's rows."""
     with transaction.atomic():
-        locked = lock_for_edit(profile)
+        locked = lock_for_edit(profile, kind=kind)
         columns = step.save(locked, data)
         done = locked.completed_steps
         if step.name not in done:
@@ -72,29 +76,35 @@ def draft_save_step(*, profile: CustomerProfile, step: DraftStep, data) -> None:
         )
 
 
-def document_remove(*, profile: CustomerProfile, document: SupportingDocument) -> None:
-    """Delete a document from an editable profile, and its file once committed."""
+def document_remove(
+    *, profile: CustomerProfile, document: SupportingDocument, kind: str
+) -> None:
+    """Delete a document, from a wizard of `kind` profiles, from an editable
+    profile, and its file once committed."""
     with transaction.atomic():
-        lock_for_edit(profile)
+        lock_for_edit(profile, kind=kind)
         storage, name = document.file.storage, document.file.name
         document.delete()
         transaction.on_commit(lambda: storage.delete(name))
 
 
-def lock_for_edit(profile: CustomerProfile) -> CustomerProfile:
-    """Lock the profile's row and refuse an edit once it is submitted (60711).
+def lock_for_edit(profile: CustomerProfile, *, kind: str) -> CustomerProfile:
+    """Lock the profile's row and refuse an edit the lifecycle does not allow
+    through a wizard of `kind` profiles (60711).
 
-    Call inside transaction.atomic(). Reads the two columns an edit needs.
+    Call inside transaction.atomic(). Reads the columns an edit needs.
     """
     locked = _locked_for_edit().get(pk=profile.pk)
-    ensure_editable(locked)
+    ensure_edit_allowed(locked, kind=kind)
     return locked
 
 
 @cache
 def _locked_for_edit():
     # Built once: building the read cost as much as running it.
-    return CustomerProfile.objects.select_for_update().only("status", "completed_steps")
+    return CustomerProfile.objects.select_for_update().only(
+        "kind", "status", "completed_steps"
+    )
 
 
 def _upsert(model, data: dict, **lookup) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
-from .access import is_reviewer
+from .access import account_for, is_reviewer
 from .choices import ERROR_PROFILE_LOCKED, ProfileKind, RejectionCode, Status
 from .models import Account, CustomerProfile, Evaluation, StatusChange
 from .queueing import EVALUATE_PROFILE, enqueue
@@ -53,6 +53,13 @@ class ProfileLocked(LifecycleError):
     message = _(
         "This profile can no longer be edited: it has been submitted and is "
         "pending review, in review or approved."
+    )
+
+
+class NotEditableHere(ProfileLocked):
+    message = _(
+        "This profile cannot be edited here: only secondary profiles are edited "
+        "in the portal, and only while they are drafts or rejected."
     )
 
 
@@ -103,14 +110,43 @@ def open_decisions(profile: CustomerProfile) -> frozenset[str]:
     return frozenset({"reject"} if expired else {"reject", "expire"})
 
 
-def is_editable(profile: CustomerProfile) -> bool:
-    return profile.status in EDITABLE_STATUSES
+# --- Who may edit what ---------------------------------------------------------
 
 
-def ensure_editable(profile: CustomerProfile) -> None:
-    """Refuse any change to a profile that is not a draft or rejected (60711)."""
-    if not is_editable(profile):
-        raise ProfileLocked()
+def edit_refusal(
+    profile: CustomerProfile, *, kind: str, user=None
+) -> ProfileLocked | None:
+    """Why `profile` may not be changed now through a wizard of `kind` profiles
+    (by `user`, when one is named), or None when it may.
+
+    Only a draft or rejected profile of the wizard's kind, by a member of its
+    own account. A profile of another kind is never edited through the wizard,
+    whatever its status: a rejected or revoked primary stays as reviewers left
+    it. Services that lock the row ask again without a user: their entry point
+    asked with one.
+    """
+    if profile.kind != kind:
+        return NotEditableHere()
+    if user is not None:
+        account = account_for(user)
+        if account is None or account.pk != profile.account_id:
+            return NotEditableHere()
+    if profile.status not in EDITABLE_STATUSES:
+        return ProfileLocked()
+    return None
+
+
+def edit_allowed(profile: CustomerProfile, *, kind: str, user=None) -> bool:
+    """Whether `profile` may be changed now through a wizard of `kind` profiles
+    (see edit_refusal)."""
+    return edit_refusal(profile, kind=kind, user=user) is None
+
+
+def ensure_edit_allowed(profile: CustomerProfile, *, kind: str, user=None) -> None:
+    """Refuse a change that edit_refusal() refuses (60711)."""
+    refusal = edit_refusal(profile, kind=kind, user=user)
+    if refusal is not None:
+        raise refusal
 
 
 def approved_primary(account: Account) -> CustomerProfile | None:
@@ -235,10 +271,11 @@ def _change_counts(profiles: list[CustomerProfile]) -> dict[int, int]:
 
 
 def profile_submit(*, profile: CustomerProfile, actor) -> CustomerProfile:
-    """Submit a draft or rejected profile: a new revision, pending review."""
+    """Submit a draft or rejected secondary profile: a new revision, pending review."""
     with transaction.atomic():
         locked = lock_profile(profile)
-        ensure_editable(locked)
+        # The entry point asked with its user (see edit_refusal).
+        ensure_edit_allowed(locked, kind=ProfileKind.SECONDARY)
         if locked.approved_primary_id is None:
             raise PrimaryProfileNotApproved()
         locked.primary_id = locked.approved_primary_id

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+from .converters import MessageIdConverter, SidConverter
 from .wizard import ProfileWizard
+
+# Registered here, once for every URL conf: the root's and the admin's use them.
+register_converter(SidConverter, "sid")
+register_converter(MessageIdConverter, "message_id")
 
 app_name = "profiles"
 
@@ -12,17 +17,17 @@ wizard = ProfileWizard.as_view(url_name="profiles:step")
 urlpatterns = [
     path("", views.profile_list, name="list"),
     path("secondary/new/", views.profile_create, name="create"),
-    path("<str:sid>/", views.profile_detail, name="detail"),
-    path("<str:sid>/status/", views.profile_status, name="status"),
-    path("<str:sid>/edit/", wizard, name="edit"),
-    path("<str:sid>/edit/<str:step>/", wizard, name="step"),
+    path("<sid:sid>/", views.profile_detail, name="detail"),
+    path("<sid:sid>/status/", views.profile_status, name="status"),
+    path("<sid:sid>/edit/", wizard, name="edit"),
+    path("<sid:sid>/edit/<slug:step>/", wizard, name="step"),
     path(
-        "<str:sid>/documents/<str:document_sid>/",
+        "<sid:sid>/documents/<sid:document_sid>/",
         views.document_download,
         name="document",
     ),
     path(
-        "<str:sid>/documents/<str:document_sid>/delete/",
+        "<sid:sid>/documents/<sid:document_sid>/delete/",
         views.document_delete,
         name="document-delete",
     ),

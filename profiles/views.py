@@ -28,8 +28,9 @@ from .failures import group_by_step, rejection_failures
 from .lifecycle import (
     LifecycleError,
     ProfileLocked,
+    edit_allowed,
+    ensure_edit_allowed,
     has_approved_primary,
-    is_editable,
 )
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
@@ -178,7 +179,9 @@ def profile_detail(request, sid):
         "evaluation": latest,
         "failures": group_by_step(profile, rejection_failures(profile, latest)),
         "profile": profile,
-        "editable": is_editable(profile),
+        "editable": edit_allowed(
+            profile, kind=SECONDARY_WIZARD.kind, user=request.user
+        ),
         "resume_title": STEP_TITLES[resume_step(profile)],
         "history": history_of(profile),
         "business_information": getattr(profile, "business_information", None),
@@ -201,28 +204,37 @@ def document_delete(request, sid, document_sid):
     """Remove a document from a draft and go back to the documents step."""
     profile = get_profile_or_404(request.user, sid)
     document = get_document_or_404(request.user, sid, document_sid)
+    kind = SECONDARY_WIZARD.kind
     try:
-        document_remove(profile=profile, document=document)
-    except ProfileLocked:
-        return locked_response(request, profile)
+        ensure_edit_allowed(profile, kind=kind, user=request.user)
+        document_remove(profile=profile, document=document, kind=kind)
+    except ProfileLocked as error:
+        return locked_response(request, profile, error)
     messages.success(request, _("“%s” was removed.") % document.original_name)
     return redirect("profiles:step", sid=profile.sid, step="documents")
 
 
+@require_http_methods(["GET", "POST"])
 def account_detail(request):
-    """The signing secret and the latest deliveries of the account's profiles."""
+    """The signing secret and the latest deliveries of the account's profiles.
+
+    The secret is masked; it is sent only when asked for, by the page's Reveal
+    button (a POST, so neither a link nor a reload of the page sends it).
+    """
     account = account_for(request.user)
     if account is None:
         raise Http404(_("Your login is not a member of any account."))
     deliveries = NotificationDelivery.objects.filter(
         status_change__profile__account=account
     ).select_related("status_change__profile")[:50]
+    secret = account.webhook_secret
     context = {
-        "secret": account.webhook_secret,
-        "masked_secret": f"{account.webhook_secret[:4]}…{account.webhook_secret[-4:]}",
-        "standard_secret": standard_webhook_secret(account.webhook_secret),
+        "masked_secret": f"{secret[:4]}…{secret[-4:]}",
         "deliveries": deliveries,
     }
+    if request.method == "POST":
+        context["secret"] = secret
+        context["standard_secret"] = standard_webhook_secret(secret)
     return render(request, "profiles/account.html", context)
 
 

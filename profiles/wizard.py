@@ -29,7 +29,7 @@ from .failures import annotate_form, failures_of, group_by_step, reviewer_failur
 from .lifecycle import (
     PrimaryProfileNotApproved,
     ProfileLocked,
-    is_editable,
+    edit_refusal,
     profile_submit,
 )
 from .reads import attach_rows, row_list
@@ -53,9 +53,9 @@ class ProfileStorage(BaseStorage):
         pass
 
 
-def locked_response(request, profile):
-    """The 409 page for an edit of a submitted profile (Trust Hub 60711)."""
-    context = {"profile": profile, "error": ProfileLocked()}
+def locked_response(request, profile, error: ProfileLocked):
+    """The 409 page for an edit the lifecycle refuses (Trust Hub 60711)."""
+    context = {"profile": profile, "error": error}
     return render(request, "profiles/locked.html", context, status=409)
 
 
@@ -69,18 +69,20 @@ class ProfileWizard(NamedUrlWizardView):
     file_storage = FileSystemStorage(location="/nonexistent")
 
     def dispatch(self, request, *args, **kwargs):
-        """Load the user's profile and refuse any request once it is locked."""
+        """Load the user's profile and refuse any request the lifecycle does not
+        allow: a profile of another kind, or one that is locked."""
         step, posting = kwargs.get("step"), request.method != "GET"
         relations, primary = self.registry.reads(step, posting=posting)
         profiles = profiles_reading(relations, primary)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
         attach_rows(self.profile, *relations)
-        if not is_editable(self.profile):
-            return locked_response(request, self.profile)
+        refusal = edit_refusal(self.profile, kind=self.registry.kind, user=request.user)
+        if refusal is not None:
+            return locked_response(request, self.profile, refusal)
         try:
             return super().dispatch(request, *args, **kwargs)
-        except ProfileLocked:
-            return locked_response(request, self.profile)
+        except ProfileLocked as error:
+            return locked_response(request, self.profile, error)
 
     def get_prefix(self, request, *args, **kwargs):
         return "wizard"
@@ -156,7 +158,10 @@ class ProfileWizard(NamedUrlWizardView):
             return {}
         try:
             draft_save_step(
-                profile=self.profile, step=self.step, data=form.cleaned_data
+                profile=self.profile,
+                step=self.step,
+                data=form.cleaned_data,
+                kind=self.registry.kind,
             )
         except ValidationError as error:
             # A quota the form checked, found reached under the profile's lock

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from ..models import Account, Membership
+from .changelist import CheckedModelAdmin
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(CheckedModelAdmin):
     list_display = ["name", "sid", "created_at"]
     search_fields = ["name", "sid"]
     readonly_fields = ["sid", "created_at"]
@@ -17,7 +18,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CheckedModelAdmin):
     list_display = ["user", "account"]
     list_select_related = ["user", "account"]
     autocomplete_fields = ["account"]

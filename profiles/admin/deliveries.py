@@ -9,10 +9,11 @@ from django.utils.translation import ngettext
 from ..access import is_reviewer
 from ..models import NotificationDelivery
 from ..notifications import resend
+from .changelist import CheckedModelAdmin
 
 
 @admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(admin.ModelAdmin):
+class NotificationDeliveryAdmin(CheckedModelAdmin):
     list_display = [
         "message_id",
         "profile",

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import ResultList, result_headers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from ..access import is_reviewer
 from ..choices import choice_labels
 from ..models import Address, BusinessInformation, CustomerProfile
+from .changelist import CheckedChangeList, CheckedModelAdmin
 from .filters import (
     AgeFilter,
     CountryFilter,
@@ -82,7 +82,7 @@ class QueuePaginator(Paginator):
         return self.object_list.values("pk").count()
 
 
-class QueueChangeList(ChangeList):
+class QueueChangeList(CheckedChangeList):
     """Django's ChangeList, reading only the columns shown, its rows drawn once each.
 
     Django's `result_list` tag draws each of the page's 400 cells through
@@ -148,7 +148,7 @@ class QueueChangeList(ChangeList):
         return before, after
 
 
-class ReviewQueueAdmin(admin.ModelAdmin):
+class ReviewQueueAdmin(CheckedModelAdmin):
     """The changelist of profiles: what the queue shows, filters, searches, sorts."""
 
     list_display = [

@@ -63,7 +63,7 @@ class CustomerProfileAdmin(ReviewQueueAdmin):
             route("reject/", require_POST(self.reject_view), "reject"),
             route("expire/", require_POST(self.expire_view), "expire"),
             route(
-                "documents/<str:document_sid>/",
+                "documents/<sid:document_sid>/",
                 xframe_options_sameorigin(self.document_view),
                 "document",
             ),

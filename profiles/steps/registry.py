@@ -4,9 +4,10 @@ A `Step` names its title, its form, how the form is filled from the saved
 answers and how a valid one is saved (a writer of `drafts`), its page (a
 template extending profiles/wizard.html) and its section of the review
 summary, the rows it reads with the profile, and the policy fields it asks.
-A `Wizard` pairs steps with the policy that judges their answers; from it come
-formtools' form_list, the progress list, where each evaluation failure or
-reviewer's code is fixed, and which form fields the policy requires.
+A `Wizard` pairs steps with the policy that judges their answers and names the
+kind of profile it edits; from it come formtools' form_list, the progress
+list, where each evaluation failure or reviewer's code is fixed, and which form
+fields the policy requires.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class Step:
 class Wizard:
     steps: tuple[Step, ...]
     policy: Policy
+    # The kind of profile the wizard edits (a ProfileKind): lifecycle.edit_allowed
+    # refuses every other profile, whatever its status.
+    kind: str
     # The URL of a step, reversed with the profile's sid and the step's name.
     url_name: str = "profiles:step"
 

@@ -6,6 +6,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from .. import drafts, forms
+from ..choices import ProfileKind
 from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
 from ..models import CustomerProfile
 from ..reads import row_list
@@ -144,4 +145,5 @@ SECONDARY_WIZARD = Wizard(
         ),
     ),
     policy=POLICY,
+    kind=ProfileKind.SECONDARY,
 )

@@ -6,11 +6,15 @@ EXPECTED fails `test_every_url_has_an_expectation`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
 from profiles.access import REVIEWERS_GROUP
+from profiles.choices import Status
+from profiles.tests.builders import add_document
 from profiles.tests.factories import UserFactory
 from profiles.tests.routes import ROUTES, build_side, url_for
 
@@ -92,7 +96,11 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": (302, 405, 405, 405, 405, 405),
         "POST": (302, 302, 404, 302, 404, 404),
     },
-    "account": {"GET": (302, 200, 200, 200, 404, 404)},
+    # A POST reveals the member's own account's signing secret.
+    "account": {
+        "GET": (302, 200, 200, 200, 404, 404),
+        "POST": (302, 200, 200, 200, 404, 404),
+    },
     # No id in the URL: each member rotates their own account's secret.
     "account-secret-rotate": {
         "GET": (302, 405, 405, 405, 405, 405),
@@ -191,3 +199,56 @@ def test_access(world, route, method, column):
     if column == "other_member" and expected == 404:
         # Nothing of the other account leaks into the error page.
         assert world["mine"].profile.sid not in response.content.decode()
+
+
+# --- Routes that change a profile: never on a primary ------------------------
+
+# The wizard and the document removal edit secondary profiles only: the
+# member's own primary, whatever its status, is refused with 60711.
+EDITING_KEYS = ("profiles:edit", "profiles:step", "profiles:document-delete")
+EDITING = [route for route in ROUTES if route.key in EDITING_KEYS]
+EDITING_CASES = [
+    (route, method, status)
+    for route in EDITING
+    for method in EXPECTED[route.key]
+    for status in Status.values
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "method", "status"),
+    EDITING_CASES,
+    ids=[f"{m}-{r.key}-{s}" for r, m, s in EDITING_CASES],
+)
+def test_a_member_never_edits_their_primary_profile(world, route, method, status):
+    mine = world["mine"]
+    primary = mine.account.profiles.primary().get()
+    primary.status = status
+    primary.save()
+    side = replace(mine, profile=primary, document=add_document(primary))
+    url = url_for(route, side, world["group"])
+
+    response = world["clients"]["member"].generic(method, url)
+
+    # GET of the removal is refused by its method before anything else.
+    expected = 405 if EXPECTED[route.key][method][1] == 405 else 409
+    assert response.status_code == expected, f"{method} {url}"
+    assert primary.documents.filter(pk=side.document.pk).exists()
+
+
+# --- Nothing a signed-in user is sent is stored by a cache -------------------
+
+GET_ROUTES = [route for route in ROUTES if "GET" in EXPECTED.get(route.key, {})]
+
+
+@pytest.mark.parametrize("route", GET_ROUTES, ids=[r.key for r in GET_ROUTES])
+def test_no_answer_to_a_signed_in_user_may_be_stored(world, route):
+    for role in ("member", "other_member", "staff", "reviewer"):
+        url = url_for(route, world["mine"], world["group"])
+
+        response = world["clients"][role].get(url)
+
+        directives = {
+            part.strip() for part in response.get("Cache-Control", "").split(",")
+        }
+        assert "no-store" in directives, f"GET {url} as {role}: {directives}"

@@ -11,14 +11,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from profiles.choices import Status
+from profiles.choices import ProfileKind, Status
 from profiles.drafts import (
     document_remove,
     draft_create,
     draft_save_step,
     write_documents,
 )
-from profiles.lifecycle import PrimaryProfileNotApproved, ProfileLocked
+from profiles.lifecycle import (
+    NotEditableHere,
+    PrimaryProfileNotApproved,
+    ProfileLocked,
+)
 from profiles.models import (
     Address,
     AuthorizedRepresentative,
@@ -43,13 +47,17 @@ from profiles.tests.wizard_data import (
 pytestmark = pytest.mark.django_db
 
 LOCKED_STATUSES = [Status.PENDING_REVIEW, Status.IN_REVIEW, Status.TWILIO_APPROVED]
+# The kind of profile the wizard that calls the service edits.
+SECONDARY = ProfileKind.SECONDARY
 FIRST = {**FIRST_REPRESENTATIVE, "phone_number": "+14155550100"}
 SECOND = {**SECOND_REPRESENTATIVE, "phone_number": "+442079460958"}
 
 
 def save(profile, step: str, data) -> CustomerProfile:
     """Save `step` through the service; the profile as the database has it."""
-    draft_save_step(profile=profile, step=SECONDARY_WIZARD[step], data=data)
+    draft_save_step(
+        profile=profile, step=SECONDARY_WIZARD[step], data=data, kind=SECONDARY
+    )
     return CustomerProfile.objects.get(pk=profile.pk)
 
 
@@ -247,7 +255,7 @@ def test_removing_a_document_deletes_its_row_and_then_its_file(
     storage, name = document.file.storage, document.file.name
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        document_remove(profile=draft, document=document)
+        document_remove(profile=draft, document=document, kind=SECONDARY)
     assert storage.exists(name)  # the file outlives a rolled back delete
     for callback in callbacks:
         callback()
@@ -262,10 +270,31 @@ def test_a_submitted_profile_keeps_its_documents(account, status):
     document = add_document(profile)
 
     with pytest.raises(ProfileLocked):
-        document_remove(profile=profile, document=document)
+        document_remove(profile=profile, document=document, kind=SECONDARY)
 
     assert SupportingDocument.objects.filter(pk=document.pk).exists()
     assert document.file.storage.exists(document.file.name)
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.TWILIO_REJECTED])
+def test_a_primary_is_not_changed_through_the_secondary_wizard(account, status):
+    primary = account.profiles.primary().get()
+    primary.status = status
+    primary.save()
+    document = add_document(primary)
+
+    with pytest.raises(NotEditableHere):
+        draft_save_step(
+            profile=primary,
+            step=SECONDARY_WIZARD["general"],
+            data=GENERAL,
+            kind=SECONDARY,
+        )
+    with pytest.raises(NotEditableHere):
+        document_remove(profile=primary, document=document, kind=SECONDARY)
+
+    assert not BusinessInformation.objects.filter(profile=primary).exists()
+    assert SupportingDocument.objects.filter(pk=document.pk).exists()
 
 
 # --- Quotas ---------------------------------------------------------------------
@@ -344,7 +373,9 @@ def test_a_save_waits_for_another_and_keeps_its_step(account):
     profile = SecondaryProfileFactory(account=account)
     held = HeldStep("documents", threading.Event(), threading.Event())
 
-    first = in_thread(lambda: draft_save_step(profile=profile, step=held, data={}))
+    first = in_thread(
+        lambda: draft_save_step(profile=profile, step=held, data={}, kind=SECONDARY)
+    )
     assert held.locked.wait(10)
     second = in_thread(lambda: save(profile, "general", GENERAL))
     time.sleep(0.3)  # the second is now waiting for the lock
@@ -390,7 +421,7 @@ def test_two_uploads_at_once_cannot_pass_the_documents_limit(settings, account):
 
     first = in_thread(
         lambda: draft_save_step(
-            profile=profile, step=held, data=uploads("a.pdf", "b.pdf")
+            profile=profile, step=held, data=uploads("a.pdf", "b.pdf"), kind=SECONDARY
         )
     )
     assert held.locked.wait(10)

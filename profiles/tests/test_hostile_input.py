@@ -241,6 +241,104 @@ def test_the_review_submit_survives_fuzzed_rejections(account, reviewer_client):
     run()
 
 
+# --- NUL bytes and ids of the wrong shape ------------------------------------------
+
+# Values that are no id: NUL bytes, a slash, and near misses of the id's shape.
+NOT_A_NAME = ["%00", "BU%00", "{id}%00", "..%2F"]
+WRONG_SHAPES = [*NOT_A_NAME, "{id}X", "{swapped}", "{id}0"]
+ID_ROUTES = [r for r in ROUTES if set(r.params) & {"sid", "document_sid", "step"}]
+ID_ROUTES += [r for r in ROUTES if "message_id" in r.params]
+
+
+def wrong_ids(route, side, group) -> list[str]:
+    """The route's URL with each id in turn replaced by a wrong shape; a step's
+    name by what is not a name (an unknown name resumes the draft)."""
+    good = {
+        "sid": side.profile.sid,
+        "document_sid": side.document.sid,
+        "message_id": side.delivery.message_id,
+        "step": "business",
+    }
+    url = url_for(route, side, group)
+    urls = []
+    for param in set(route.params) & set(good):
+        value = good[param]
+        for shape in NOT_A_NAME if param == "step" else WRONG_SHAPES:
+            wrong = shape.format(id=value, swapped=value.swapcase())
+            urls.append(url.replace(f"/{value}/", f"/{wrong}/", 1))
+    return urls
+
+
+@pytest.mark.parametrize("route", ID_ROUTES, ids=[r.key for r in ID_ROUTES])
+@pytest.mark.parametrize("role", ["member", "reviewer"])
+def test_an_id_of_the_wrong_shape_is_a_404_on_every_url(
+    account, applicant, reviewer, route, role
+):
+    side = build_side("Ids Inc.")
+    client = Client()
+    client.force_login(side.membership.user if role == "member" else reviewer)
+    before = snapshot(side.profile)
+
+    for url in wrong_ids(route, side, reviewer.groups.get()):
+        for method in ("GET", "POST"):
+            response = client.generic(method, url)
+            expected = 404
+            if route.key.startswith("admin:") and response.status_code == 302:
+                # The admin's own catch-all: to its sign-in page for a member,
+                # to a change page that finds no such object for a reviewer.
+                response = client.get(response["Location"])
+                expected = 200 if role == "member" else 404
+            assert response.status_code == expected, f"{method} {url}"
+            assert side.profile.sid not in response.content.decode()
+    assert snapshot(side.profile) == before
+
+
+QUEUE = "/admin/profiles/customerprofile/"
+DELIVERIES = "/admin/profiles/notificationdelivery/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{QUEUE}?status=%00",
+        f"{QUEUE}?kind=%00",
+        f"{QUEUE}?status__exact=%00",
+        f"{QUEUE}?kind__exact=%00&status=in-review",
+        f"{QUEUE}?business_information__business_industry=%00",
+        f"{QUEUE}?address__iso_country=%00",
+        f"{QUEUE}?age=%00",
+        f"{QUEUE}?sid=%00",
+        f"{DELIVERIES}?state=%00",
+        f"{DELIVERIES}?channel__exact=%00",
+        f"{DELIVERIES}?q=x&state=%00",
+    ],
+)
+def test_a_nul_in_an_admin_filter_sends_back_to_the_whole_list(
+    account, reviewer_client, path
+):
+    complete_secondary_profile(account, status=Status.IN_REVIEW, revision=1)
+
+    response = reviewer_client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == path.split("?")[0] + "?e=1"
+    assert reviewer_client.get(response["Location"]).status_code == 200
+
+
+def test_a_nul_in_an_autocomplete_search_finds_nothing(admin_client, account):
+    url = (
+        "/admin/autocomplete/?app_label=profiles&model_name=membership"
+        "&field_name=account&term="
+    )
+
+    found = admin_client.get(url + account.name[:4])
+    nothing = admin_client.get(url + "%00")
+
+    assert found.status_code == nothing.status_code == 200
+    assert found.json()["results"]
+    assert nothing.json()["results"] == []
+
+
 # --- CSRF ----------------------------------------------------------------------
 
 # Signing in and out need no session to protect: Django exempts nothing, but the

@@ -5,13 +5,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from profiles.choices import Status
+from profiles.choices import ProfileKind, Status
 from profiles.lifecycle import (
     NotAReviewer,
+    NotEditableHere,
     PrimaryProfileNotApproved,
     ProfileLocked,
     TransitionNotAllowed,
     decisions_allowed,
+    edit_allowed,
     profile_approve,
     profile_expire,
     profile_reject,
@@ -20,6 +22,7 @@ from profiles.lifecycle import (
 )
 from profiles.models import StatusChange
 from profiles.tests.factories import (
+    MembershipFactory,
     PrimaryProfileFactory,
     SecondaryProfileFactory,
     UserFactory,
@@ -192,3 +195,63 @@ def test_a_decision_refuses_someone_outside_the_reviewers(applicant):
 
     profile.refresh_from_db()
     assert profile.status == Status.IN_REVIEW
+
+
+# --- Who may edit what -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ProfileKind.values)
+@pytest.mark.parametrize("status", Status.values)
+def test_only_a_draft_or_rejected_secondary_may_be_edited_by_its_members(
+    account, applicant, reviewer, kind, status
+):
+    profile = SecondaryProfileFactory(account=account, kind=kind, status=status)
+    outsider = MembershipFactory().user
+    editable = kind == ProfileKind.SECONDARY and status in (
+        Status.DRAFT,
+        Status.TWILIO_REJECTED,
+    )
+
+    allowed = {
+        name: edit_allowed(profile, kind=ProfileKind.SECONDARY, user=user)
+        for name, user in (
+            ("member", applicant),
+            ("outsider", outsider),
+            ("reviewer", reviewer),
+            ("service", None),
+        )
+    }
+
+    assert allowed == {
+        "member": editable,
+        "outsider": False,
+        "reviewer": False,
+        "service": editable,
+    }
+
+
+def test_a_wizard_of_primaries_would_edit_a_rejected_primary_only(account, applicant):
+    primary = account.profiles.primary().get()
+    primary.status = Status.TWILIO_REJECTED
+
+    assert edit_allowed(primary, kind=ProfileKind.PRIMARY, user=applicant)
+    assert not edit_allowed(primary, kind=ProfileKind.SECONDARY, user=applicant)
+
+
+def test_submit_refuses_a_revoked_primary_once_another_is_approved(
+    account, applicant, reviewer
+):
+    revoked = profile_reject(
+        profile=account.profiles.primary().get(),
+        reviewer=reviewer,
+        errors=[{"code": 18601, "message": "Not registered."}],
+    )
+    PrimaryProfileFactory(account=account)
+
+    with pytest.raises(NotEditableHere) as raised:
+        profile_submit(profile=revoked, actor=applicant)
+
+    assert raised.value.code == 60711
+    revoked.refresh_from_db()
+    assert (revoked.status, revoked.revision) == (Status.TWILIO_REJECTED, 0)
+    assert StatusChange.objects.filter(profile=revoked).count() == 1

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.utils.translation import gettext_lazy as _
 
 from profiles import forms
-from profiles.choices import RejectionCode
+from profiles.choices import ProfileKind, RejectionCode
 from profiles.evaluation.engine import judge
 from profiles.evaluation.policy import FieldSpec, Policy, Requirement
 from profiles.evaluation.submission import Submission
@@ -309,6 +309,7 @@ SMALL_WIZARD = Wizard(
         ),
     ),
     policy=SMALL_POLICY,
+    kind=ProfileKind.SECONDARY,
 )
 
 

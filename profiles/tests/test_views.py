@@ -629,3 +629,84 @@ def test_seed_demo_runs_with_debug_off_when_forced(db, settings):
 
     assert Account.objects.filter(name="Owl Inc.").exists()
     assert get_user_model().objects.count() == 2
+
+
+# --- Caching and the signing secret ---------------------------------------------------
+
+
+def csrf_token_of(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/account/", "/profiles/", "/profiles/{sid}/", "/profiles/{sid}/status/"],
+)
+def test_a_signed_in_page_is_private_and_never_stored(
+    account, applicant_client, secondary, path
+):
+    response = applicant_client.get(path.format(sid=secondary.sid))
+
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_a_download_is_private_and_never_stored(applicant_client, secondary):
+    document = add_document(secondary)
+
+    response = applicant_client.get(
+        f"/profiles/{secondary.sid}/documents/{document.sid}/"
+    )
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_page_that_says_how_it_is_cached_keeps_its_header(applicant_client):
+    response = applicant_client.get("/healthz")
+
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_account_page_sends_only_the_masked_secret(account, applicant_client):
+    secret = account.webhook_secret
+
+    page = html(applicant_client.get("/account/"))
+
+    assert f"{secret[:4]}…{secret[-4:]}" in page
+    assert secret not in page
+    assert secret[4:-4] not in page
+    assert "whsec_" not in page
+    assert 'action="/account/"' in page
+
+
+def test_the_reveal_button_shows_the_secret_once(account, applicant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant)
+    token = csrf_token_of(html(client.get("/account/")))
+
+    revealed = client.post("/account/", {"csrfmiddlewaretoken": token})
+    again = client.get("/account/")
+
+    assert revealed.status_code == 200
+    assert account.webhook_secret in html(revealed)
+    assert "whsec_" in html(revealed)
+    assert "no-store" in revealed["Cache-Control"]
+    assert account.webhook_secret not in html(again)
+
+
+def test_the_reveal_button_needs_its_csrf_token(account, applicant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant)
+
+    response = client.post("/account/")
+
+    assert response.status_code == 403
+    assert account.webhook_secret not in html(response)
+
+
+def test_the_secret_is_revealed_to_its_own_accounts_members_only(account, other_client):
+    page = html(other_client.post("/account/"))
+
+    assert account.webhook_secret not in page

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from profiles import lifecycle
 from profiles.choices import Status
 from profiles.models import (
     Address,
@@ -24,6 +25,7 @@ from profiles.tests.builders import (
     complete_secondary_profile,
     new_draft,
 )
+from profiles.tests.factories import PrimaryProfileFactory
 from profiles.tests.files import PDF
 from profiles.tests.wizard_client import fill_steps, post_step, snapshot, step_url
 from profiles.tests.wizard_data import (
@@ -880,6 +882,76 @@ def test_submit_is_refused_while_the_primary_is_not_approved(
     profile.refresh_from_db()
     assert (profile.status, profile.revision) == (Status.DRAFT, 0)
     assert not StatusChange.objects.filter(profile=profile).exists()
+
+
+@pytest.fixture
+def revoked_primary(account, reviewer):
+    """The account's primary, its approval revoked by a reviewer."""
+    primary = account.profiles.primary().get()
+    return lifecycle.profile_reject(
+        profile=primary,
+        reviewer=reviewer,
+        errors=[{"code": 18601, "message": "The business name is not registered."}],
+    )
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_revoked_primary_refuses_every_step_of_the_wizard(
+    applicant_client, revoked_primary, step
+):
+    before = snapshot(revoked_primary)
+    data = valid_data(
+        step, **({"business_name": "Changed"} if step == "general" else {})
+    )
+
+    page = applicant_client.get(step_url(revoked_primary, step))
+    response = post_step(applicant_client, revoked_primary, step, data)
+
+    assert (page.status_code, response.status_code) == (409, 409)
+    assert "only secondary profiles are edited" in html(response)
+    assert snapshot(revoked_primary) == before
+
+
+def test_a_revoked_primary_is_not_submitted_once_another_is_approved(
+    account, applicant_client, revoked_primary
+):
+    PrimaryProfileFactory(account=account, friendly_name="New primary")
+    before = snapshot(revoked_primary)
+
+    response = post_step(applicant_client, revoked_primary, "review")
+
+    assert response.status_code == 409
+    assert snapshot(revoked_primary) == before
+    revoked_primary.refresh_from_db()
+    assert revoked_primary.status == Status.TWILIO_REJECTED
+
+
+def test_a_revoked_primary_keeps_its_documents(applicant_client, revoked_primary):
+    document = add_document(revoked_primary)
+    before = snapshot(revoked_primary)
+
+    upload = post_step(
+        applicant_client,
+        revoked_primary,
+        "documents",
+        valid_data("documents"),
+        **{"documents-files": pdf_upload("other.pdf"), "action": "upload"},
+    )
+    removal = applicant_client.post(
+        f"/profiles/{revoked_primary.sid}/documents/{document.sid}/delete/"
+    )
+
+    assert (upload.status_code, removal.status_code) == (409, 409)
+    assert snapshot(revoked_primary) == before
+    assert document.file.storage.exists(document.file.name)
+
+
+def test_a_revoked_primary_offers_no_edit_link(applicant_client, revoked_primary):
+    page = html(applicant_client.get(f"/profiles/{revoked_primary.sid}/"))
+
+    assert "The business name is not registered." in page
+    assert step_url(revoked_primary) not in page
+    assert "/edit/" not in page
 
 
 # --- Review ----------------------------------------------------------------------

@@ -29,7 +29,10 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
+from kombu import Connection, Producer, Queue
+from kombu.common import ignore_errors
 
+from portal import redis_broker
 from profiles.choices import Channel, DeliveryState, Status
 from profiles.lifecycle import lock_profile, profile_submit, transition
 from profiles.models import (
@@ -370,6 +373,42 @@ def test_submits_during_a_broker_outage_succeed_and_are_decided_once(
 
     for profile in profiles:
         assert decisions(profile) == {"evaluations": 1, "decisions": 1}
+
+
+def consumed_unacknowledged(connection, queue: Queue):
+    """A new channel on `connection` holding one message it has not acknowledged."""
+    channel = connection.channel()
+    Producer(channel).publish({"n": 1}, routing_key=queue.name, declare=[queue])
+    message = channel.basic_get(queue.name, no_ack=False)
+    assert message is not None
+    return channel
+
+
+def test_a_channel_closed_after_the_broker_went_away_does_not_crash_the_worker(
+    redis_server,
+):
+    """What Celery's worker does when Redis goes away with messages unacknowledged.
+
+    It collects its connection: kombu closes the channels one by one and stops at
+    the first that fails (restoring its messages needs Redis), then forgets the
+    connection's settings. Celery's consumer restart closes the channels left,
+    catching only connection and channel errors; kombu's own transport raised
+    AttributeError there (`_connparams`), and the worker exited.
+    """
+    queue = Queue("faults", routing_key="faults")
+    with Connection(redis_server.url) as broker:
+        transport = broker.transport
+        assert isinstance(transport, redis_broker.Transport)
+        left_open = consumed_unacknowledged(broker, queue)
+        consumed_unacknowledged(broker, queue)
+        redis_server.stop()
+
+        broker.collect()
+
+        assert transport.client is None
+        assert not left_open.closed
+        ignore_errors(broker, left_open.close)
+        assert left_open.closed
 
 
 # --- The database drops a worker's connection ------------------------------------

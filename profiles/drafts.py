@@ -15,14 +15,21 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import ProfileKind
-from .lifecycle import ensure_editable, ensure_primary_approved
+from .choices import ErasureKind, ProfileKind
+from .erasure import profiles_erase
+from .lifecycle import (
+    NotADraft,
+    ensure_editable,
+    ensure_primary_approved,
+    is_deletable,
+)
 from .models import (
     Account,
     Address,
     AuthorizedRepresentative,
     BusinessInformation,
     CustomerProfile,
+    Erasure,
     SupportingDocument,
 )
 from .storage import InspectedUpload
@@ -72,10 +79,32 @@ def document_remove(*, profile: CustomerProfile, document: SupportingDocument) -
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def draft_delete(*, profile: CustomerProfile, actor) -> Erasure:
+    """Delete a draft with its answers and documents; its files once committed.
+
+    Refused (NotADraft) for a primary profile and once a profile has been
+    submitted: it is then part of the audit trail.
+    """
+    with transaction.atomic():
+        locked = _locked_for_edit().get(pk=profile.pk)
+        if not is_deletable(locked):
+            raise NotADraft()
+        return profiles_erase(
+            CustomerProfile.objects.filter(pk=locked.pk),
+            kind=ErasureKind.DRAFT,
+            sid=profile.sid,
+            account_sid=Account.objects.values_list("sid", flat=True).get(
+                pk=profile.account_id
+            ),
+            actor=actor,
+        )
+
+
 def lock_for_edit(profile: CustomerProfile) -> CustomerProfile:
     """Lock the profile's row and refuse an edit once it is submitted (60711).
 
-    Call inside transaction.atomic(). Reads the two columns an edit needs.
+    Call inside transaction.atomic(). Reads the columns an edit or a deletion
+    needs.
     """
     locked = _locked_for_edit().get(pk=profile.pk)
     ensure_editable(locked)
@@ -85,7 +114,9 @@ def lock_for_edit(profile: CustomerProfile) -> CustomerProfile:
 @cache
 def _locked_for_edit():
     # Built once: building the read cost as much as running it.
-    return CustomerProfile.objects.select_for_update().only("status", "completed_steps")
+    return CustomerProfile.objects.select_for_update().only(
+        "status", "completed_steps", "kind"
+    )
 
 
 def _upsert(model, data: dict, **lookup) -> None:

@@ -56,6 +56,10 @@ class ProfileLocked(LifecycleError):
     )
 
 
+class NotADraft(LifecycleError):
+    message = _("Only a draft that was never submitted can be deleted.")
+
+
 class PrimaryProfileNotApproved(LifecycleError):
     message = _(
         "Your account needs an approved primary compliance profile before you can "
@@ -105,6 +109,11 @@ def open_decisions(profile: CustomerProfile) -> frozenset[str]:
 
 def is_editable(profile: CustomerProfile) -> bool:
     return profile.status in EDITABLE_STATUSES
+
+
+def is_deletable(profile: CustomerProfile) -> bool:
+    """Only a secondary draft, never submitted, may be deleted by its account."""
+    return profile.kind == ProfileKind.SECONDARY and profile.status == Status.DRAFT
 
 
 def ensure_editable(profile: CustomerProfile) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("secondary/new/", views.profile_create, name="create"),
     path("<str:sid>/", views.profile_detail, name="detail"),
     path("<str:sid>/status/", views.profile_status, name="status"),
+    path("<str:sid>/delete/", views.profile_delete, name="delete"),
     path("<str:sid>/edit/", wizard, name="edit"),
     path("<str:sid>/edit/<str:step>/", wizard, name="step"),
     path(

@@ -224,7 +224,7 @@ def decisions(profile) -> dict:
 
 
 def record_outcome(test: str, profiles) -> None:
-    """Append this run's lost and doubled decisions to $STRESS_REPORT (make stress)."""
+    """Append this run's lost, doubled and stranded decisions to $STRESS_REPORT."""
     report = os.environ.get("STRESS_REPORT")
     if not report:
         return
@@ -234,6 +234,10 @@ def record_outcome(test: str, profiles) -> None:
         "profiles": len(profiles),
         "lost": sum(1 for p in profiles if not all_decided([p])),
         "doubled": sum(1 for c in counts if c["evaluations"] > 1 or c["decisions"] > 1),
+        # Left Pending Review when the run ended: what a person would find.
+        "stranded": CustomerProfile.objects.filter(
+            pk__in=[p.pk for p in profiles], status=Status.PENDING_REVIEW
+        ).count(),
     }
     with open(report, "a", encoding="utf-8") as file:
         file.write(json.dumps(outcome) + "\n")

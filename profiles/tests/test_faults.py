@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+import redis
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -377,6 +378,9 @@ def test_submits_during_a_broker_outage_succeed_and_are_decided_once(
 
     for profile in profiles:
         assert decisions(profile) == {"evaluations": 1, "decisions": 1}
+    # The worker rode the outage out (the same process, no crash on the way).
+    assert worker.poll() is None
+    assert "AttributeError" not in workers.log()
 
 
 def consumed_unacknowledged(connection, queue: Queue):
@@ -405,6 +409,8 @@ def test_a_channel_closed_after_the_broker_went_away_does_not_crash_the_worker(
         assert isinstance(transport, redis_broker.Transport)
         left_open = consumed_unacknowledged(broker, queue)
         consumed_unacknowledged(broker, queue)
+        # Kept in Redis too, for the visibility timeout to restore.
+        assert redis.Redis.from_url(redis_server.url).hlen("unacked") == 2
         redis_server.stop()
 
         broker.collect()

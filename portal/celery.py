@@ -9,9 +9,11 @@ from celery import Celery, signals
 # Connects the receivers that carry request ids into tasks.
 from . import logging as portal_logging  # noqa: F401
 from .broker import register_filesystem_transport
+from .redis_broker import register_redis_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 register_filesystem_transport()
+register_redis_transport()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

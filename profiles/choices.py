@@ -158,6 +158,11 @@ class Channel(models.TextChoices):
     WEBHOOK = "webhook", _("Status callback")
 
 
+class ErasureKind(models.TextChoices):
+    DRAFT = "draft", _("Draft deleted")
+    ACCOUNT = "account", _("Account deleted")
+
+
 class DeliveryState(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")

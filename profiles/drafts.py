@@ -16,14 +16,21 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import ProfileKind, Status
-from .lifecycle import ensure_edit_allowed, ensure_primary_approved
+from .choices import ErasureKind, ProfileKind, Status
+from .erasure import profiles_erase
+from .lifecycle import (
+    NotADraft,
+    ensure_edit_allowed,
+    ensure_primary_approved,
+    is_deletable,
+)
 from .models import (
     Account,
     Address,
     AuthorizedRepresentative,
     BusinessInformation,
     CustomerProfile,
+    Erasure,
     SupportingDocument,
 )
 from .quotas import check_document_count, check_draft_count
@@ -86,6 +93,27 @@ def document_remove(
         storage, name = document.file.storage, document.file.name
         document.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def draft_delete(*, profile: CustomerProfile, actor) -> Erasure:
+    """Delete a draft with its answers and documents; its files once committed.
+
+    Refused (NotADraft) for a primary profile and once a profile has been
+    submitted: it is then part of the audit trail.
+    """
+    with transaction.atomic():
+        locked = _locked_for_edit().get(pk=profile.pk)
+        if not is_deletable(locked):
+            raise NotADraft()
+        return profiles_erase(
+            CustomerProfile.objects.filter(pk=locked.pk),
+            kind=ErasureKind.DRAFT,
+            sid=profile.sid,
+            account_sid=Account.objects.values_list("sid", flat=True).get(
+                pk=profile.account_id
+            ),
+            actor=actor,
+        )
 
 
 def lock_for_edit(profile: CustomerProfile, *, kind: str) -> CustomerProfile:

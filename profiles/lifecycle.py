@@ -63,6 +63,10 @@ class NotEditableHere(ProfileLocked):
     )
 
 
+class NotADraft(LifecycleError):
+    message = _("Only a draft that was never submitted can be deleted.")
+
+
 class PrimaryProfileNotApproved(LifecycleError):
     message = _(
         "Your account needs an approved primary compliance profile before you can "
@@ -147,6 +151,11 @@ def ensure_edit_allowed(profile: CustomerProfile, *, kind: str, user=None) -> No
     refusal = edit_refusal(profile, kind=kind, user=user)
     if refusal is not None:
         raise refusal
+
+
+def is_deletable(profile: CustomerProfile) -> bool:
+    """Only a secondary draft, never submitted, may be deleted by its account."""
+    return profile.kind == ProfileKind.SECONDARY and profile.status == Status.DRAFT
 
 
 def approved_primary(account: Account) -> CustomerProfile | None:

@@ -23,6 +23,7 @@ from .choices import (
     DeliveryState,
     DocumentStatus,
     DocumentType,
+    ErasureKind,
     JobPosition,
     ProfileKind,
     Region,
@@ -461,3 +462,27 @@ class NotificationDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} to {self.target}"
+
+
+class Erasure(models.Model):
+    """What was erased, when and by whom: the audit row that outlives the data.
+
+    Identifiers and counts only; nothing of the erased answers or files.
+    """
+
+    kind = models.CharField(max_length=16, choices=ErasureKind.choices)
+    # The erased profile's SID (a draft) or account's SID (an account).
+    sid = models.CharField(max_length=34)
+    account_sid = models.CharField(max_length=34)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    profile_count = models.PositiveIntegerField()
+    document_count = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.sid}"

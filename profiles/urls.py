@@ -19,6 +19,7 @@ urlpatterns = [
     path("secondary/new/", views.profile_create, name="create"),
     path("<sid:sid>/", views.profile_detail, name="detail"),
     path("<sid:sid>/status/", views.profile_status, name="status"),
+    path("<sid:sid>/delete/", views.profile_delete, name="delete"),
     path("<sid:sid>/edit/", wizard, name="edit"),
     path("<sid:sid>/edit/<slug:step>/", wizard, name="step"),
     path(

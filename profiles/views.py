@@ -21,16 +21,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import account_for, get_document_or_404, get_profile_or_404
 from .accounts import account_rotate_secret
-from .choices import ProfileKind, choice_labels
+from .choices import ProfileKind, Status, choice_labels
 from .downloads import document_response
-from .drafts import document_remove, draft_create
+from .drafts import document_remove, draft_create, draft_delete
 from .failures import group_by_step, rejection_failures
 from .lifecycle import (
     LifecycleError,
+    NotADraft,
     ProfileLocked,
     edit_allowed,
     ensure_edit_allowed,
     has_approved_primary,
+    is_deletable,
 )
 from .models import CustomerProfile, NotificationDelivery
 from .notifications import resend
@@ -66,7 +68,7 @@ def profile_list(request):
         "tab": tab,
         "tabs": TABS.items(),
         "page": page,
-        "profiles": list_rows(rows),
+        "profiles": list_rows(rows, with_delete=tab == ProfileKind.SECONDARY),
         "has_primary": has_primary,
     }
     return render(request, "profiles/list.html", context)
@@ -103,17 +105,21 @@ class ListRow:
     status_label: str
     updated_at: datetime
     updated_text: str
+    # Drafts only: where the applicant is asked to confirm the deletion.
+    delete_url: str
 
 
-def list_rows(profiles) -> list[ListRow]:
+def list_rows(profiles, *, with_delete: bool = False) -> list[ListRow]:
     """A page's rows, with the link, labels and dates worked out in one pass.
 
     Done here rather than per cell in the template: a reverse(), a status label
     lookup and two date filters per row were most of the page's time. The date
     reads as the `date` filter shows it in the page's language and time zone.
+    Secondary drafts (`with_delete`) also link to their deletion.
     """
     labels = choice_labels(CustomerProfile, "status", get_language())
     link = reverse("profiles:detail", kwargs={"sid": SID_SLOT})
+    delete_link = reverse("profiles:delete", kwargs={"sid": SID_SLOT})
     zone = get_current_timezone()
     # What the `date` filter does per value, the format read once.
     shown_as = get_format("DATETIME_FORMAT")
@@ -129,6 +135,11 @@ def list_rows(profiles) -> list[ListRow]:
                 status_label=labels.get(status, status),
                 updated_at=updated,
                 updated_text=dateformat.format(updated, shown_as),
+                delete_url=(
+                    delete_link.replace(SID_SLOT, sid)
+                    if with_delete and status == Status.DRAFT
+                    else ""
+                ),
             )
         )
     return rows
@@ -191,6 +202,24 @@ def profile_detail(request, sid):
         "summary_steps": SECONDARY_WIZARD.summary_steps,
     }
     return render(request, "profiles/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def profile_delete(request, sid):
+    """Ask, then delete a draft with its answers and documents."""
+    profile = get_profile_or_404(request.user, sid)
+    name = profile.friendly_name or profile.sid
+    try:
+        if request.method == "GET":
+            if not is_deletable(profile):
+                raise NotADraft()
+            return render(request, "profiles/delete.html", {"profile": profile})
+        draft_delete(profile=profile, actor=request.user)
+    except LifecycleError as error:
+        messages.error(request, error.message)
+        return redirect(profile)
+    messages.success(request, _("The draft “%s” was deleted.") % name)
+    return redirect(f"{reverse('profiles:list')}?tab={ProfileKind.SECONDARY}")
 
 
 def document_download(request, sid, document_sid):

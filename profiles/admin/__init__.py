@@ -3,6 +3,6 @@
 Importing the modules registers their admins with the default site.
 """
 
-from . import accounts, deliveries, review
+from . import accounts, deliveries, erasures, review
 
-__all__ = ["accounts", "deliveries", "review"]
+__all__ = ["accounts", "deliveries", "erasures", "review"]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from profiles.choices import Status
-from profiles.models import NotificationDelivery, StatusChange
+from profiles.choices import ErasureKind, Status
+from profiles.models import Erasure, NotificationDelivery, StatusChange
 from profiles.tests.builders import add_document, complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
@@ -64,6 +64,7 @@ class Side:
     profile: object
     document: object
     delivery: object
+    erasure: object
 
 
 def build_side(name: str) -> Side:
@@ -82,7 +83,16 @@ def build_side(name: str) -> Side:
     delivery = NotificationDelivery.objects.create(
         status_change=change, channel="email", target="ops@acme.example.com"
     )
-    return Side(account, membership, profile, document, delivery)
+    # The record of a draft of the account's, deleted earlier.
+    erasure = Erasure.objects.create(
+        kind=ErasureKind.DRAFT,
+        sid="BU" + "0" * 32,
+        account_sid=account.sid,
+        actor=membership.user,
+        profile_count=1,
+        document_count=0,
+    )
+    return Side(account, membership, profile, document, delivery, erasure)
 
 
 def _object_id(route: str, side: Side, group) -> int:
@@ -93,6 +103,7 @@ def _object_id(route: str, side: Side, group) -> int:
         "profiles/membership/": side.membership.pk,
         "profiles/notificationdelivery/": side.delivery.pk,
         "profiles/customerprofile/": side.profile.pk,
+        "profiles/erasure/": side.erasure.pk,
         "admin/r/": side.profile.pk,
     }
     for fragment, pk in by_model.items():

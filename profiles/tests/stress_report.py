@@ -1,4 +1,4 @@
-"""Summarise a `make stress` run: tried, passed, lost and doubled per test family.
+"""Summarise a `make stress` run: tried, passed, lost, doubled, stranded per family.
 
 Usage:
     python -m profiles.tests.stress_report OUTCOMES.jsonl JUNIT.xml
@@ -38,17 +38,18 @@ def summarise(outcomes_path: str, junit_path: str) -> dict[str, dict[str, int]]:
         row["decisions tried"] += outcome["profiles"]
         row["lost"] += outcome["lost"]
         row["doubled"] += outcome["doubled"]
+        row["stranded"] += outcome.get("stranded", 0)
     return table
 
 
 def main(argv: list[str]) -> int:
     table = summarise(*argv[1:3])
-    columns = ["runs", "runs passed", "decisions tried", "lost", "doubled"]
+    columns = ["runs", "runs passed", "decisions tried", "lost", "doubled", "stranded"]
     print("| family | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for family, row in sorted(table.items()):
         print(f"| {family} | " + " | ".join(str(row[c]) for c in columns) + " |")
-    bad = sum(row["lost"] + row["doubled"] for row in table.values())
+    bad = sum(row["lost"] + row["doubled"] + row["stranded"] for row in table.values())
     return 1 if bad else 0
 
 

@@ -92,6 +92,11 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     "profiles:step": {"GET": (302, 200, 404, 200, 404, 404)},
     # Reviewers may download documents (the README says so); other staff not.
     "profiles:document": {"GET": (302, 200, 404, 200, 404, 200)},
+    # Members ask, then delete their account's drafts.
+    "profiles:delete": {
+        "GET": (302, 200, 404, 200, 404, 404),
+        "POST": (302, 302, 404, 302, 404, 404),
+    },
     "profiles:document-delete": {
         "GET": (302, 405, 405, 405, 405, 405),
         "POST": (302, 302, 404, 302, 404, 404),
@@ -131,6 +136,7 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
     **_admin_model("profiles_account", readable=False),
     **_admin_model("profiles_membership", readable=False),
     **_admin_model("profiles_notificationdelivery", readable=True),
+    **_admin_model("profiles_erasure", readable=False),
     **_admin_model("profiles_customerprofile", readable=True),
     # Registering a primary profile is a reviewer's job.
     "admin:profiles_customerprofile_add": {"GET": (302, 302, 302, 302, 403, 200)},

@@ -172,6 +172,13 @@ def test_every_long_running_service_has_a_health_check():
         assert service["healthcheck"]["interval"], name
 
 
+def test_the_portal_processes_are_started_again_when_they_exit():
+    # A worker that exits (a broker client bug, a lost connection at startup)
+    # comes back, and the sweeps decide what waited meanwhile.
+    for name in PORTAL_SERVICES:
+        assert SERVICES[name]["restart"] == "unless-stopped", name
+
+
 def test_the_one_shot_bucket_setup_is_awaited_until_it_succeeded():
     assert SERVICES["minio-init"]["restart"] == "no"
     for name in PORTAL_SERVICES:

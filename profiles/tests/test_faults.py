@@ -26,10 +26,14 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+import redis
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
+from kombu import Connection, Producer, Queue
+from kombu.common import ignore_errors
 
+from portal import redis_broker
 from profiles.choices import Channel, DeliveryState, Status
 from profiles.lifecycle import lock_profile, profile_submit, transition
 from profiles.models import (
@@ -221,7 +225,7 @@ def decisions(profile) -> dict:
 
 
 def record_outcome(test: str, profiles) -> None:
-    """Append this run's lost and doubled decisions to $STRESS_REPORT (make stress)."""
+    """Append this run's lost, doubled and stranded decisions to $STRESS_REPORT."""
     report = os.environ.get("STRESS_REPORT")
     if not report:
         return
@@ -231,6 +235,10 @@ def record_outcome(test: str, profiles) -> None:
         "profiles": len(profiles),
         "lost": sum(1 for p in profiles if not all_decided([p])),
         "doubled": sum(1 for c in counts if c["evaluations"] > 1 or c["decisions"] > 1),
+        # Left Pending Review when the run ended: what a person would find.
+        "stranded": CustomerProfile.objects.filter(
+            pk__in=[p.pk for p in profiles], status=Status.PENDING_REVIEW
+        ).count(),
     }
     with open(report, "a", encoding="utf-8") as file:
         file.write(json.dumps(outcome) + "\n")
@@ -370,6 +378,47 @@ def test_submits_during_a_broker_outage_succeed_and_are_decided_once(
 
     for profile in profiles:
         assert decisions(profile) == {"evaluations": 1, "decisions": 1}
+    # The worker rode the outage out (the same process, no crash on the way).
+    assert worker.poll() is None
+    assert "AttributeError" not in workers.log()
+
+
+def consumed_unacknowledged(connection, queue: Queue):
+    """A new channel on `connection` holding one message it has not acknowledged."""
+    channel = connection.channel()
+    Producer(channel).publish({"n": 1}, routing_key=queue.name, declare=[queue])
+    message = channel.basic_get(queue.name, no_ack=False)
+    assert message is not None
+    return channel
+
+
+def test_a_channel_closed_after_the_broker_went_away_does_not_crash_the_worker(
+    redis_server,
+):
+    """What Celery's worker does when Redis goes away with messages unacknowledged.
+
+    It collects its connection: kombu closes the channels one by one and stops at
+    the first that fails (restoring its messages needs Redis), then forgets the
+    connection's settings. Celery's consumer restart closes the channels left,
+    catching only connection and channel errors; kombu's own transport raised
+    AttributeError there (`_connparams`), and the worker exited.
+    """
+    queue = Queue("faults", routing_key="faults")
+    with Connection(redis_server.url) as broker:
+        transport = broker.transport
+        assert isinstance(transport, redis_broker.Transport)
+        left_open = consumed_unacknowledged(broker, queue)
+        consumed_unacknowledged(broker, queue)
+        # Kept in Redis too, for the visibility timeout to restore.
+        assert redis.Redis.from_url(redis_server.url).hlen("unacked") == 2
+        redis_server.stop()
+
+        broker.collect()
+
+        assert transport.client is None
+        assert not left_open.closed
+        ignore_errors(broker, left_open.close)
+        assert left_open.closed
 
 
 # --- The database drops a worker's connection ------------------------------------

@@ -7,6 +7,7 @@ Which writer saves which step is declared with the step (see profiles.steps).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from .models import (
     CustomerProfile,
     SupportingDocument,
 )
+from .notifications import ConfirmationRefused, address_request_confirmation
 from .storage import InspectedUpload
 
 # A step's writer saves its answers into the profile's rows and returns the
@@ -85,7 +87,9 @@ def lock_for_edit(profile: CustomerProfile) -> CustomerProfile:
 @cache
 def _locked_for_edit():
     # Built once: building the read cost as much as running it.
-    return CustomerProfile.objects.select_for_update().only("status", "completed_steps")
+    return CustomerProfile.objects.select_for_update().only(
+        "status", "completed_steps", "account"
+    )
 
 
 def _upsert(model, data: dict, **lookup) -> None:
@@ -145,5 +149,11 @@ def write_documents(profile: CustomerProfile, data: dict) -> dict:
 
 
 def write_notifications(profile: CustomerProfile, data: dict) -> dict:
-    """Where the decision is sent: an email address, a status callback, or both."""
+    """Where the decision is sent: an email address, a status callback, or both.
+
+    An address that is not a member's own is sent a confirmation link (unless
+    one went out recently: the profile page offers to send it again).
+    """
+    with contextlib.suppress(ConfirmationRefused):
+        address_request_confirmation(account=profile.account, email=data["email"])
     return {"email": data["email"], "status_callback": data["status_callback"]}

@@ -17,6 +17,11 @@ urlpatterns = [
     path("<str:sid>/edit/", wizard, name="edit"),
     path("<str:sid>/edit/<str:step>/", wizard, name="step"),
     path(
+        "<str:sid>/notifications/confirmation/",
+        views.confirmation_send,
+        name="confirmation-send",
+    ),
+    path(
         "<str:sid>/documents/<str:document_sid>/",
         views.document_download,
         name="document",

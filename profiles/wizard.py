@@ -188,6 +188,7 @@ class ProfileWizard(NamedUrlWizardView):
             step_title=self.step.title,
             step_links=self.step_links(),
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
+            **self.step.context(self.profile),
         )
         if "documents" in self.step.reads:
             context["documents"] = self.documents

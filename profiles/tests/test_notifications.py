@@ -32,7 +32,7 @@ from profiles.lifecycle import (
     profile_submit,
     transition,
 )
-from profiles.models import NotificationDelivery, StatusChange
+from profiles.models import NotificationAddress, NotificationDelivery, StatusChange
 from profiles.notifications import outbox
 from profiles.notifications.delivery import deliver, deliver_due
 from profiles.notifications.signing import standard_webhook_secret
@@ -134,12 +134,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def profile_with(account, *, email="", status_callback="", **fields):
-    """A complete draft with exactly the notification channels given."""
+def profile_with(account, *, email="", status_callback="", confirmed=True, **fields):
+    """A complete draft with exactly the notification channels given; its
+    email address confirmed for the account unless `confirmed` is False."""
     profile = complete_secondary_profile(account, **fields)
     profile.email, profile.status_callback = email, status_callback
     profile.save(update_fields=["email", "status_callback"])
+    if email and confirmed:
+        confirm_address(account, email)
     return profile
+
+
+def confirm_address(account, email) -> NotificationAddress:
+    """The address confirmed for the account, as its link does."""
+    address, _ = NotificationAddress.objects.update_or_create(
+        account=account, email=email.lower(), defaults={"confirmed_at": timezone.now()}
+    )
+    return address
 
 
 def last_change(profile) -> StatusChange:
@@ -955,7 +966,7 @@ def test_an_approval_email_goes_through_a_real_smtp_server(
     (envelope,) = smtp_server.envelopes
     assert envelope.rcpt_tos == [EMAIL]
     message = parsed_email(envelope)
-    assert message["Subject"] == "Approved: your compliance profile Acme Widgets"
+    assert message["Subject"] == "Approved: your compliance profile “Acme Widgets”"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     url = f"https://portal.example.test/profiles/{profile.sid}/"
@@ -976,7 +987,7 @@ def test_a_rejection_email_through_smtp_lists_each_reason_with_its_code(
 
     message = parsed_email(smtp_server.envelopes[0])
     assert message["Subject"] == (
-        "Action needed: your compliance profile Acme Widgets was rejected"
+        "Action needed: your compliance profile “Acme Widgets” was rejected"
     )
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

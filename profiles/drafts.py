@@ -151,9 +151,9 @@ def write_documents(profile: CustomerProfile, data: dict) -> dict:
 def write_notifications(profile: CustomerProfile, data: dict) -> dict:
     """Where the decision is sent: an email address, a status callback, or both.
 
-    An address that is not a member's own is sent a confirmation link (unless
-    one went out recently: the profile page offers to send it again).
+    An address that is not a member's own is sent a confirmation link, once
+    (the step and the profile page offer to send it again).
     """
     with contextlib.suppress(ConfirmationRefused):
-        address_request_confirmation(account=profile.account, email=data["email"])
+        address_request_confirmation(account_id=profile.account_id, email=data["email"])
     return {"email": data["email"], "status_callback": data["status_callback"]}

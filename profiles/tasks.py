@@ -67,6 +67,6 @@ def sweep_due_notifications() -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def send_address_confirmation(address_id: int) -> None:
+def send_address_confirmation(account_id: int, email: str) -> None:
     """Email the confirmation link to a notification address still waiting."""
-    address_send_confirmation(address_id=address_id)
+    address_send_confirmation(account_id=account_id, email=email)

@@ -273,7 +273,7 @@ def confirmation_send(request, sid):
     profile = get_profile_or_404(request.user, sid)
     try:
         sent = address_request_confirmation(
-            account=profile.account, email=profile.email
+            account_id=profile.account_id, email=profile.email, again=True
         )
     except ConfirmationRefused as refusal:
         messages.error(request, refusal.message)

@@ -13,7 +13,16 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -58,14 +67,25 @@ def verified_emails(pairs) -> set[tuple[int, str]]:
     return wanted & (member_emails(account_ids) | set(confirmed))
 
 
-def is_verified(account: Account, email: str) -> bool:
-    return bool(verified_emails([(account.pk, email)]))
+def verified(email: str) -> Q:
+    """Accounts to whose notifications `email` may be sent."""
+    members = Membership.objects.filter(
+        account=OuterRef("pk"), user__email__iexact=email
+    )
+    confirmed = NotificationAddress.objects.filter(
+        account=OuterRef("pk"), email=email.lower(), confirmed_at__isnull=False
+    )
+    return Exists(members) | Exists(confirmed)
+
+
+def is_verified(account_id: int, email: str) -> bool:
+    return Account.objects.filter(verified(email), pk=account_id).exists()
 
 
 def awaiting_confirmation(account: Account, email: str) -> NotificationAddress | None:
     """The address's row while it waits to be confirmed (unsaved when no link
     was ever sent); None when there is no address or it is verified."""
-    if not email or is_verified(account, email):
+    if not email or is_verified(account.pk, email):
         return None
     address = NotificationAddress.objects.filter(
         account=account, email=email.lower()
@@ -73,60 +93,104 @@ def awaiting_confirmation(account: Account, email: str) -> NotificationAddress |
     return address or NotificationAddress(account=account, email=email.lower())
 
 
-def address_request_confirmation(*, account: Account, email: str) -> bool:
-    """Send the confirmation link to an unverified address; False when it
-    needs none. ConfirmationRefused when one went out too recently.
+def address_request_confirmation(
+    *, account_id: int, email: str, again: bool = False
+) -> bool:
+    """Send the confirmation link to an address that is not verified, once
+    (`again`: once more, at most every NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS).
 
-    The limits are counted under a lock on the account's row, so processes
-    asking at once cannot both pass them.
+    True when a link is sent; False when none is needed or one was sent
+    before. ConfirmationRefused when the limits say not now. The account's row
+    is locked while the limits are counted, so processes asking at once cannot
+    all pass them; each path costs the same three queries.
     """
-    if not email or is_verified(account, email):
+    if not email:
         return False
-    with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=account.pk).first()
-        address, _created = NotificationAddress.objects.get_or_create(
-            account=account, email=email.lower()
-        )
-        now = timezone.now()
-        check_confirmation_limits(address, now)
-        address.confirmation_sent_at = now
-        address.save(update_fields=["confirmation_sent_at"])
-        transaction.on_commit(partial(enqueue, SEND_ADDRESS_CONFIRMATION, address.pk))
-    return True
+    email, now = email.lower(), timezone.now()
+    # No savepoint: the wizard calls this inside its own transaction, and a
+    # refusal is raised only once the block is left.
+    with transaction.atomic(savepoint=False):
+        account = lock_counting(account_id, email, now)
+        if account.verified:
+            return False
+        refusal = account_limit_refusal(account, now)
+        if refusal is None:
+            sent = mark_sent(account_id, email, now, again=again)
+            if not sent and again:
+                refusal = resend_refusal(account_id, email, now)
+    if refusal is not None:
+        raise ConfirmationRefused(refusal)
+    return sent
 
 
-def check_confirmation_limits(address: NotificationAddress, now) -> None:
-    """Once per address per interval; LIMIT addresses per account per window."""
-    interval = timedelta(seconds=settings.NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS)
-    sent = address.confirmation_sent_at
-    if sent and now < sent + interval:
-        raise ConfirmationRefused(
-            wait_message(
-                _("A confirmation link was sent to %(email)s recently.")
-                % {"email": address.email},
-                sent + interval - now,
-            )
-        )
+def mark_sent(account_id: int, email: str, now, *, again: bool) -> bool:
+    """Record the link as sent now and send it once committed, unless one was
+    sent before (`again`: within the interval)."""
+    NotificationAddress.objects.bulk_create(
+        [NotificationAddress(account_id=account_id, email=email)],
+        ignore_conflicts=True,
+    )
+    due = Q(confirmation_sent_at__isnull=True)
+    if again:
+        interval = settings.NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS
+        due |= Q(confirmation_sent_at__lte=now - timedelta(seconds=interval))
+    sent = NotificationAddress.objects.filter(
+        due, account_id=account_id, email=email, confirmed_at__isnull=True
+    ).update(confirmation_sent_at=now)
+    if sent:
+        job = partial(enqueue, SEND_ADDRESS_CONFIRMATION, account_id, email)
+        transaction.on_commit(job)
+    return bool(sent)
+
+
+def lock_counting(account_id: int, email: str, now) -> Account:
+    """The account's row, locked, with `verified` (for `email`) and `recent`:
+    the other addresses sent a link within the window, and the oldest such."""
     window = timedelta(seconds=settings.NOTIFICATION_RESEND_ACCOUNT_WINDOW_SECONDS)
-    recent = NotificationAddress.objects.filter(
-        account_id=address.account_id, confirmation_sent_at__gt=now - window
-    ).exclude(pk=address.pk)
-    limit = settings.NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT
-    if recent.count() >= limit:
-        oldest = recent.order_by("confirmation_sent_at").first().confirmation_sent_at
-        raise ConfirmationRefused(
-            wait_message(
-                ngettext(
-                    "Confirmation links went to %(count)d address of your account "
-                    "recently, the most allowed.",
-                    "Confirmation links went to %(count)d addresses of your account "
-                    "recently, the most allowed.",
-                    limit,
-                )
-                % {"count": limit},
-                oldest + window - now,
-            )
+    recent = (
+        NotificationAddress.objects.filter(
+            account=OuterRef("pk"), confirmation_sent_at__gt=now - window
         )
+        .exclude(email=email)
+        .values("account")
+    )
+    return (
+        Account.objects.select_for_update()
+        .annotate(
+            verified=ExpressionWrapper(verified(email), output_field=BooleanField()),
+            recent=Subquery(recent.annotate(n=Count("pk")).values("n")),
+            oldest=Subquery(recent.annotate(t=Min("confirmation_sent_at")).values("t")),
+        )
+        .only("pk")
+        .get(pk=account_id)
+    )
+
+
+def account_limit_refusal(account: Account, now) -> str | None:
+    """Why not, when links went to NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT
+    other addresses of the account within the window."""
+    limit = settings.NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT
+    if (account.recent or 0) < limit:
+        return None
+    window = timedelta(seconds=settings.NOTIFICATION_RESEND_ACCOUNT_WINDOW_SECONDS)
+    reason = ngettext(
+        "Confirmation links went to %(count)d address of your account recently, "
+        "the most allowed.",
+        "Confirmation links went to %(count)d addresses of your account recently, "
+        "the most allowed.",
+        limit,
+    ) % {"count": limit}
+    return wait_message(reason, account.oldest + window - now)
+
+
+def resend_refusal(account_id: int, email: str, now) -> str | None:
+    """Why a link asked for again was not sent: too soon (None: confirmed)."""
+    address = NotificationAddress.objects.get(account_id=account_id, email=email)
+    if address.confirmed_at is not None:
+        return None
+    interval = timedelta(seconds=settings.NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS)
+    reason = _("A confirmation link was sent to %(email)s recently.") % {"email": email}
+    return wait_message(reason, address.confirmation_sent_at + interval - now)
 
 
 def wait_message(reason: str, wait: timedelta) -> str:
@@ -143,11 +207,11 @@ def wait_message(reason: str, wait: timedelta) -> str:
     )
 
 
-def address_send_confirmation(*, address_id: int) -> None:
+def address_send_confirmation(*, account_id: int, email: str) -> None:
     """Email the link to an address still waiting (a task calls this)."""
     address = (
         NotificationAddress.objects.select_related("account")
-        .filter(pk=address_id, confirmed_at__isnull=True)
+        .filter(account_id=account_id, email=email, confirmed_at__isnull=True)
         .first()
     )
     if address is not None:

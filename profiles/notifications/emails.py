@@ -29,8 +29,8 @@ def quoted_for_subject(text: str, limit: int = SUBJECT_TEXT_LIMIT) -> str:
     """
     one_line = " ".join(CONTROL.sub(" ", QUOTES.sub("'", text)).split())
     if len(one_line) > limit:
-        one_line = one_line[: limit - 1].rstrip() + "…"
-    return f"“{one_line}”"
+        one_line = one_line[: limit - 3].rstrip() + "..."
+    return f'"{one_line}"'
 
 
 def make_message(name: str, to: str, ctx: dict) -> EmailMultiAlternatives:

@@ -237,7 +237,8 @@ def check_resend_allowed(
     delivery: NotificationDelivery, account: Account, now, *, by_reviewer: bool
 ) -> None:
     """Raise ResendRefused when a resend now would pass a limit."""
-    if delivery.channel == Channel.EMAIL and not is_verified(account, delivery.target):
+    email = delivery.channel == Channel.EMAIL
+    if email and not is_verified(account.pk, delivery.target):
         raise ResendRefused(
             _(
                 "%(email)s has not confirmed it wants these emails yet: the "

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from profiles.choices import Status
-from profiles.models import NotificationDelivery, StatusChange
+from profiles.models import NotificationAddress, NotificationDelivery, StatusChange
+from profiles.notifications.tokens import make_token
 from profiles.tests.builders import add_document, complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
@@ -64,6 +65,8 @@ class Side:
     profile: object
     document: object
     delivery: object
+    # The link that confirms the profile's notification email.
+    token: str
 
 
 def build_side(name: str) -> Side:
@@ -82,7 +85,9 @@ def build_side(name: str) -> Side:
     delivery = NotificationDelivery.objects.create(
         status_change=change, channel="email", target="ops@acme.example.com"
     )
-    return Side(account, membership, profile, document, delivery)
+    address = NotificationAddress.objects.create(account=account, email=profile.email)
+    token = make_token(address.pk, address.email)
+    return Side(account, membership, profile, document, delivery, token)
 
 
 def _object_id(route: str, side: Side, group) -> int:
@@ -111,6 +116,7 @@ def url_for(route: Route, side: Side, group) -> str:
         "sid": side.profile.sid,
         "document_sid": side.document.sid,
         "message_id": side.delivery.message_id,
+        "token": side.token,
         "step": "business",
         "delivery_id": side.delivery.pk,
         "app_label": "profiles",

@@ -32,12 +32,12 @@ from profiles.lifecycle import (
     profile_submit,
     transition,
 )
-from profiles.models import NotificationAddress, NotificationDelivery, StatusChange
+from profiles.models import NotificationDelivery, StatusChange
 from profiles.notifications import outbox
 from profiles.notifications.delivery import deliver, deliver_due
 from profiles.notifications.signing import standard_webhook_secret
 from profiles.notifications.targets import UnsafeTarget, check_callback_url
-from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.builders import complete_secondary_profile, confirmed_address
 from profiles.tests.receivers import Receiver, Reply
 
 pytestmark = pytest.mark.django_db
@@ -141,16 +141,8 @@ def profile_with(account, *, email="", status_callback="", confirmed=True, **fie
     profile.email, profile.status_callback = email, status_callback
     profile.save(update_fields=["email", "status_callback"])
     if email and confirmed:
-        confirm_address(account, email)
+        confirmed_address(account, email)
     return profile
-
-
-def confirm_address(account, email) -> NotificationAddress:
-    """The address confirmed for the account, as its link does."""
-    address, _ = NotificationAddress.objects.update_or_create(
-        account=account, email=email.lower(), defaults={"confirmed_at": timezone.now()}
-    )
-    return address
 
 
 def last_change(profile) -> StatusChange:
@@ -966,7 +958,7 @@ def test_an_approval_email_goes_through_a_real_smtp_server(
     (envelope,) = smtp_server.envelopes
     assert envelope.rcpt_tos == [EMAIL]
     message = parsed_email(envelope)
-    assert message["Subject"] == "Approved: your compliance profile “Acme Widgets”"
+    assert message["Subject"] == 'Approved: your compliance profile "Acme Widgets"'
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     url = f"https://portal.example.test/profiles/{profile.sid}/"
@@ -987,7 +979,7 @@ def test_a_rejection_email_through_smtp_lists_each_reason_with_its_code(
 
     message = parsed_email(smtp_server.envelopes[0])
     assert message["Subject"] == (
-        "Action needed: your compliance profile “Acme Widgets” was rejected"
+        'Action needed: your compliance profile "Acme Widgets" was rejected'
     )
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

@@ -38,12 +38,12 @@ from .notifications import (
     InvalidToken,
     ResendRefused,
     address_confirm,
+    address_of,
     address_request_confirmation,
     awaiting_confirmation,
     resend,
 )
 from .notifications.signing import standard_webhook_secret
-from .notifications.tokens import read_token
 from .reads import history_of, row_list, with_history, with_row_lists
 from .steps import SECONDARY_WIZARD, STEP_TITLES, resume_step
 from .wizard import locked_response
@@ -297,13 +297,11 @@ def address_confirm_view(request, token):
     Opening the link changes nothing (mail scanners open links); only the
     button does, signed in or not. It confirms the address and nothing else.
     """
+    confirm = address_confirm if request.method == "POST" else address_of
     try:
-        if request.method == "POST":
-            address, email = address_confirm(token=token), None
-        else:
-            address, (_address_id, email) = None, read_token(token)
+        address = confirm(token=token)
     except InvalidToken as error:
         context = {"expired": error.expired}
         return render(request, "profiles/address_invalid.html", context, status=400)
-    context = {"address": address, "email": email, "token": token}
+    context = {"address": address, "confirmed": request.method == "POST"}
     return render(request, "profiles/address_confirm.html", context)

@@ -4,6 +4,7 @@ and the confirmed addresses emails may go to."""
 from .addresses import (
     ConfirmationRefused,
     address_confirm,
+    address_of,
     address_request_confirmation,
     address_send_confirmation,
     awaiting_confirmation,
@@ -16,6 +17,7 @@ __all__ = [
     "InvalidToken",
     "ResendRefused",
     "address_confirm",
+    "address_of",
     "address_request_confirmation",
     "address_send_confirmation",
     "awaiting_confirmation",

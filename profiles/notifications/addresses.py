@@ -218,22 +218,26 @@ def address_send_confirmation(*, account_id: int, email: str) -> None:
         send_address_confirmation(address)
 
 
+def address_of(token: str, *, locked: bool = False) -> NotificationAddress:
+    """The address a confirmation link was made for; InvalidToken when the
+    link was altered, has expired or names no address we have."""
+    address_id, email = read_token(token)
+    addresses = NotificationAddress.objects.select_related("account")
+    if locked:
+        addresses = addresses.select_for_update(of=("self",))
+    address = addresses.filter(pk=address_id, email=email).first()
+    if address is None:
+        raise InvalidToken(expired=False)
+    return address
+
+
 def address_confirm(*, token: str) -> NotificationAddress:
     """Confirm the address a link was sent to and release its held emails.
 
-    InvalidToken when the link was altered or has expired. Confirming again
-    changes nothing.
+    InvalidToken when the link is not good. Confirming again changes nothing.
     """
-    address_id, email = read_token(token)
     with transaction.atomic():
-        address = (
-            NotificationAddress.objects.select_for_update()
-            .select_related("account")
-            .filter(pk=address_id, email=email)
-            .first()
-        )
-        if address is None:
-            raise InvalidToken(expired=False)
+        address = address_of(token, locked=True)
         if address.confirmed_at is None:
             address.confirmed_at = timezone.now()
             address.save(update_fields=["confirmed_at"])

@@ -175,8 +175,9 @@ def stop_portal(portal: subprocess.Popen, log: Path, timeout: float = 60) -> Non
 def answers(kind: str, callback: str) -> list[tuple[str, dict]]:
     """The steps' answers for a complete or an incomplete profile."""
     steps = {step: dict(fields) for step, fields in STEPS.items() if step != "review"}
+    # The applicant's own sign-in address: a member's, so it needs no confirmation.
     steps["notifications"] = {
-        "email": "ops@soak.example.com",
+        "email": "applicant@example.com",
         "status_callback": callback,
     }
     if kind == "incomplete":

@@ -343,6 +343,29 @@ NOTIFICATION_DRAIN_SECONDS = env.float("NOTIFICATION_DRAIN_SECONDS", default=5.0
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Receivers (hosts) a worker calls at once from a batch; one host's go in order.
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=4)
+# Resend: once per delivery in this interval, and at most LIMIT an account's
+# members resend in the window (reviewers' resends from the admin not counted).
+NOTIFICATION_RESEND_INTERVAL_SECONDS = env.int(
+    "NOTIFICATION_RESEND_INTERVAL_SECONDS", default=600
+)
+NOTIFICATION_RESEND_ACCOUNT_LIMIT = env.int(
+    "NOTIFICATION_RESEND_ACCOUNT_LIMIT", default=10
+)
+NOTIFICATION_RESEND_ACCOUNT_WINDOW_SECONDS = env.int(
+    "NOTIFICATION_RESEND_ACCOUNT_WINDOW_SECONDS", default=3600
+)
+# A notification address other than a member's own gets nothing but a
+# confirmation link (valid this long), at most once per address in the
+# interval and to at most LIMIT addresses of an account in the resend window.
+NOTIFICATION_CONFIRMATION_MAX_AGE_SECONDS = env.int(
+    "NOTIFICATION_CONFIRMATION_MAX_AGE_SECONDS", default=3 * 24 * 3600
+)
+NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS = env.int(
+    "NOTIFICATION_CONFIRMATION_INTERVAL_SECONDS", default=600
+)
+NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT = env.int(
+    "NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT", default=10
+)
 # Only for local development and tests: lets callbacks reach private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 

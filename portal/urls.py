@@ -37,6 +37,11 @@ urlpatterns = [
         views.delivery_resend,
         name="delivery-resend",
     ),
+    path(
+        "notifications/confirm/<str:token>/",
+        views.address_confirm_view,
+        name="address-confirm",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

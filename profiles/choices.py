@@ -165,6 +165,8 @@ class ErasureKind(models.TextChoices):
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", _("Pending")
+    # An email to an address nobody has confirmed yet: sent once it is confirmed.
+    HELD = "held", _("Waiting for address confirmation")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
 

@@ -8,6 +8,7 @@ Which writer saves which step is declared with the step (see profiles.steps).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from .models import (
     Erasure,
     SupportingDocument,
 )
+from .notifications import ConfirmationRefused, address_request_confirmation
 from .quotas import check_document_count, check_draft_count
 from .storage import InspectedUpload
 
@@ -131,7 +133,7 @@ def lock_for_edit(profile: CustomerProfile, *, kind: str) -> CustomerProfile:
 def _locked_for_edit():
     # Built once: building the read cost as much as running it.
     return CustomerProfile.objects.select_for_update().only(
-        "kind", "status", "completed_steps"
+        "kind", "status", "completed_steps", "account"
     )
 
 
@@ -194,5 +196,11 @@ def write_documents(profile: CustomerProfile, data: dict) -> dict:
 
 
 def write_notifications(profile: CustomerProfile, data: dict) -> dict:
-    """Where the decision is sent: an email address, a status callback, or both."""
+    """Where the decision is sent: an email address, a status callback, or both.
+
+    An address that is not a member's own is sent a confirmation link, once
+    (the step and the profile page offer to send it again).
+    """
+    with contextlib.suppress(ConfirmationRefused):
+        address_request_confirmation(account_id=profile.account_id, email=data["email"])
     return {"email": data["email"], "status_callback": data["status_callback"]}

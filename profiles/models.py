@@ -486,3 +486,55 @@ class Erasure(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.sid}"
+
+
+class DeliveryResend(models.Model):
+    """One resend of a delivery, counted against the resend limits."""
+
+    delivery = models.ForeignKey(
+        NotificationDelivery, on_delete=models.CASCADE, related_name="resends"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="delivery_resends"
+    )
+    # Reviewers' resends (from the admin) do not count against the account.
+    by_reviewer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "created_at"]),
+            models.Index(fields=["delivery", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.delivery_id} resent at {self.created_at}"
+
+
+class NotificationAddress(models.Model):
+    """An email address an account's notifications may go to, once confirmed.
+
+    Its members' own (sign-in) addresses need no row: they are verified.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="notification_addresses"
+    )
+    # Lower-cased, as it is compared.
+    email = models.EmailField(_("email"))
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+        indexes = [models.Index(fields=["account", "confirmation_sent_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"], name="one_notification_address_per_email"
+            )
+        ]
+
+    def __str__(self):
+        return self.email

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 # The registered names of the tasks services ask for; profiles/tasks.py takes them.
 EVALUATE_PROFILE = "profiles.tasks.evaluate_profile"
 DELIVER_NOTIFICATION = "profiles.tasks.deliver_notification"
+SEND_ADDRESS_CONFIRMATION = "profiles.tasks.send_address_confirmation"
 
 
 def enqueue(task_name: str, *args) -> bool:

@@ -6,9 +6,15 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from .evaluation import evaluate_submission_batch, stale_submissions
-from .notifications import due_deliveries
+from .notifications import address_send_confirmation, due_deliveries
 from .notifications.delivery import deliver, drain_due
-from .queueing import DELIVER_NOTIFICATION, EVALUATE_PROFILE, enqueue
+from .notifications.errors import DeliveryError
+from .queueing import (
+    DELIVER_NOTIFICATION,
+    EVALUATE_PROFILE,
+    SEND_ADDRESS_CONFIRMATION,
+    enqueue,
+)
 
 
 @shared_task(
@@ -52,3 +58,15 @@ def sweep_due_notifications() -> int:
     for delivery_id in due:
         enqueue(DELIVER_NOTIFICATION, delivery_id)
     return len(due)
+
+
+@shared_task(
+    name=SEND_ADDRESS_CONFIRMATION,
+    acks_late=True,
+    autoretry_for=(DatabaseError, DeliveryError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_address_confirmation(account_id: int, email: str) -> None:
+    """Email the confirmation link to a notification address still waiting."""
+    address_send_confirmation(account_id=account_id, email=email)

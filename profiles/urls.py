@@ -23,6 +23,11 @@ urlpatterns = [
     path("<sid:sid>/edit/", wizard, name="edit"),
     path("<sid:sid>/edit/<slug:step>/", wizard, name="step"),
     path(
+        "<sid:sid>/notifications/confirmation/",
+        views.confirmation_send,
+        name="confirmation-send",
+    ),
+    path(
         "<sid:sid>/documents/<sid:document_sid>/",
         views.document_download,
         name="document",

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -35,7 +37,16 @@ from .lifecycle import (
     is_deletable,
 )
 from .models import CustomerProfile, NotificationDelivery
-from .notifications import resend
+from .notifications import (
+    ConfirmationRefused,
+    InvalidToken,
+    ResendRefused,
+    address_confirm,
+    address_of,
+    address_request_confirmation,
+    awaiting_confirmation,
+    resend,
+)
 from .notifications.signing import standard_webhook_secret
 from .reads import history_of, row_list, with_history, with_row_lists
 from .steps import SECONDARY_WIZARD, STEP_TITLES, resume_step
@@ -200,6 +211,7 @@ def profile_detail(request, sid):
         "representatives": row_list(profile, "representatives"),
         "documents": row_list(profile, "documents"),
         "summary_steps": SECONDARY_WIZARD.summary_steps,
+        "unconfirmed_email": awaiting_confirmation(profile.account, profile.email),
     }
     return render(request, "profiles/detail.html", context)
 
@@ -260,6 +272,8 @@ def account_detail(request):
     context = {
         "masked_secret": f"{secret[:4]}…{secret[-4:]}",
         "deliveries": deliveries,
+        "resend_minutes": max(1, settings.NOTIFICATION_RESEND_INTERVAL_SECONDS // 60),
+        "resend_limit": settings.NOTIFICATION_RESEND_ACCOUNT_LIMIT,
     }
     if request.method == "POST":
         context["secret"] = secret
@@ -288,6 +302,50 @@ def delivery_resend(request, message_id):
         message_id=message_id,
         status_change__profile__account=account_for(request.user),
     )
-    resend(delivery)
-    messages.success(request, _("The notification was queued to be sent again."))
+    try:
+        resend(delivery)
+    except ResendRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The notification was queued to be sent again."))
     return redirect("account")
+
+
+@require_POST
+def confirmation_send(request, sid):
+    """Send the link that confirms the profile's notification email again."""
+    profile = get_profile_or_404(request.user, sid)
+    try:
+        sent = address_request_confirmation(
+            account_id=profile.account_id, email=profile.email, again=True
+        )
+    except ConfirmationRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if sent:
+            messages.success(
+                request,
+                _("A confirmation link was sent to %(email)s.")
+                % {"email": profile.email},
+            )
+        else:
+            messages.info(request, _("This address needs no confirmation."))
+    return redirect(profile)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def address_confirm_view(request, token):
+    """The link in a confirmation email: a page with a button, which confirms.
+
+    Opening the link changes nothing (mail scanners open links); only the
+    button does, signed in or not. It confirms the address and nothing else.
+    """
+    confirm = address_confirm if request.method == "POST" else address_of
+    try:
+        address = confirm(token=token)
+    except InvalidToken as error:
+        context = {"expired": error.expired}
+        return render(request, "profiles/address_invalid.html", context, status=400)
+    context = {"address": address, "confirmed": request.method == "POST"}
+    return render(request, "profiles/address_confirm.html", context)

@@ -207,6 +207,7 @@ class ProfileWizard(NamedUrlWizardView):
             upload_limit=settings.DOCUMENT_MAX_UPLOAD_BYTES,
             documents_per_upload=settings.DOCUMENTS_MAX_PER_UPLOAD,
             documents_per_profile=settings.DOCUMENTS_MAX_PER_PROFILE,
+            **self.step.context(self.profile),
         )
         if "documents" in self.step.reads:
             context["documents"] = self.documents

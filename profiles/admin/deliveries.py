@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from ..access import is_reviewer
 from ..models import NotificationDelivery
-from ..notifications import resend
+from ..notifications import ResendRefused, resend
 from .changelist import CheckedModelAdmin
 
 
@@ -68,10 +68,14 @@ class NotificationDeliveryAdmin(CheckedModelAdmin):
         if not is_reviewer(request.user):
             self.message_user(request, _("Only reviewers may resend."), messages.ERROR)
             return
-        count = 0
+        count, refusals = 0, []
         for delivery in queryset:
-            resend(delivery)
-            count += 1
+            try:
+                resend(delivery, by_reviewer=True)
+            except ResendRefused as refusal:
+                refusals.append(f"{delivery.message_id}: {refusal.message}")
+            else:
+                count += 1
         self.message_user(
             request,
             ngettext(
@@ -80,3 +84,5 @@ class NotificationDeliveryAdmin(CheckedModelAdmin):
             % count,
             messages.SUCCESS,
         )
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.ERROR)

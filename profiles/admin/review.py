@@ -164,10 +164,14 @@ class CustomerProfileAdmin(ReviewQueueAdmin):
         delivery = get_object_or_404(
             NotificationDelivery, pk=delivery_id, status_change__profile=profile
         )
-        outbox.resend(delivery)
-        messages.success(
-            request, _("%(delivery)s was queued again.") % {"delivery": delivery}
-        )
+        try:
+            outbox.resend(delivery, by_reviewer=True)
+        except outbox.ResendRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(
+                request, _("%(delivery)s was queued again.") % {"delivery": delivery}
+            )
         return redirect(self.review_url(profile) + "#deliveries")
 
     def get_decidable_profile(self, request, object_id) -> CustomerProfile:

@@ -18,10 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..choices import Channel, DeliveryState, Status
-from ..models import NotificationDelivery, StatusChange
+from ..models import Account, DeliveryResend, NotificationDelivery, StatusChange
 from ..queueing import DELIVER_NOTIFICATION, enqueue
+from .addresses import is_verified, verified_emails, wait_message
 from .errors import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -44,15 +47,43 @@ def channels_for(change: StatusChange) -> dict[str, str]:
 
 
 def create_deliveries(changes: list[StatusChange]) -> list[NotificationDelivery]:
-    """Write the changes' deliveries; they are sent once the transaction commits."""
-    deliveries = NotificationDelivery.objects.bulk_create(
-        NotificationDelivery(status_change=change, channel=channel, target=target)
+    """Write the changes' deliveries; they are sent once the transaction commits.
+
+    An email to an address not yet confirmed is written held: it is sent when
+    the address is confirmed (see addresses).
+    """
+    wanted = [
+        (change, channel, target)
         for change in changes
         for channel, target in channels_for(change).items()
+    ]
+    verified = verified_emails(
+        (change.profile.account_id, target)
+        for change, channel, target in wanted
+        if channel == Channel.EMAIL
+    )
+    deliveries = NotificationDelivery.objects.bulk_create(
+        NotificationDelivery(
+            status_change=change,
+            channel=channel,
+            target=target,
+            state=first_state(change, channel, target, verified),
+        )
+        for change, channel, target in wanted
     )
     for delivery in deliveries:
-        transaction.on_commit(partial(enqueue, DELIVER_NOTIFICATION, delivery.pk))
+        if delivery.state == DeliveryState.PENDING:
+            transaction.on_commit(partial(enqueue, DELIVER_NOTIFICATION, delivery.pk))
     return deliveries
+
+
+def first_state(change: StatusChange, channel: str, target: str, verified) -> str:
+    """Pending, or held for an email to an address nobody confirmed."""
+    if channel != Channel.EMAIL:
+        return DeliveryState.PENDING
+    if (change.profile.account_id, target.lower()) in verified:
+        return DeliveryState.PENDING
+    return DeliveryState.HELD
 
 
 def _claimable():
@@ -162,13 +193,91 @@ def due_deliveries(limit: int = 500) -> list[int]:
     return list(due.values_list("pk", flat=True)[:limit])
 
 
-def resend(delivery: NotificationDelivery) -> NotificationDelivery:
-    """Queue a delivered or failed notification again, as a new attempt."""
+class ResendRefused(Exception):
+    """The delivery is not sent again now; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def resend(
+    delivery: NotificationDelivery, *, by_reviewer: bool = False
+) -> NotificationDelivery:
+    """Queue a delivered or failed notification again, as a new attempt.
+
+    ResendRefused within NOTIFICATION_RESEND_INTERVAL_SECONDS of the
+    delivery's last resend, past NOTIFICATION_RESEND_ACCOUNT_LIMIT resends by
+    the account's members in the window (a reviewer's are not counted), and
+    for an email to an address not confirmed. The account's row is locked
+    while the resends are counted, so processes resending at once cannot all
+    pass the limits.
+    """
     with transaction.atomic():
+        account = (
+            Account.objects.select_for_update(of=("self",))
+            .filter(profiles__status_changes__deliveries=delivery.pk)
+            .get()
+        )
         locked = NotificationDelivery.objects.select_for_update().get(pk=delivery.pk)
+        now = timezone.now()
+        check_resend_allowed(locked, account, now, by_reviewer=by_reviewer)
+        DeliveryResend.objects.create(
+            delivery=locked, account=account, by_reviewer=by_reviewer, created_at=now
+        )
         locked.state = DeliveryState.PENDING
         locked.attempts = 0
         locked.next_attempt_at = timezone.now()
         locked.save(update_fields=["state", "attempts", "next_attempt_at"])
         transaction.on_commit(partial(enqueue, DELIVER_NOTIFICATION, locked.pk))
     return locked
+
+
+def check_resend_allowed(
+    delivery: NotificationDelivery, account: Account, now, *, by_reviewer: bool
+) -> None:
+    """Raise ResendRefused when a resend now would pass a limit."""
+    email = delivery.channel == Channel.EMAIL
+    if email and not is_verified(account.pk, delivery.target):
+        raise ResendRefused(
+            _(
+                "%(email)s has not confirmed it wants these emails yet: the "
+                "notification is sent once the address is confirmed."
+            )
+            % {"email": delivery.target}
+        )
+    interval = timedelta(seconds=settings.NOTIFICATION_RESEND_INTERVAL_SECONDS)
+    last = delivery.resends.filter(created_at__gt=now - interval).first()
+    if last is not None:
+        raise ResendRefused(
+            wait_message(
+                _("This notification was resent recently."),
+                last.created_at + interval - now,
+            )
+        )
+    if not by_reviewer:
+        check_account_resends(account, now)
+
+
+def check_account_resends(account: Account, now) -> None:
+    """At most NOTIFICATION_RESEND_ACCOUNT_LIMIT members' resends per window."""
+    window = timedelta(seconds=settings.NOTIFICATION_RESEND_ACCOUNT_WINDOW_SECONDS)
+    limit = settings.NOTIFICATION_RESEND_ACCOUNT_LIMIT
+    recent = DeliveryResend.objects.filter(
+        account=account, by_reviewer=False, created_at__gt=now - window
+    ).order_by("-created_at")
+    times = list(recent.values_list("created_at", flat=True)[:limit])
+    if len(times) >= limit:
+        raise ResendRefused(
+            wait_message(
+                ngettext(
+                    "Your account has resent %(count)d notification recently, "
+                    "the most allowed.",
+                    "Your account has resent %(count)d notifications recently, "
+                    "the most allowed.",
+                    limit,
+                )
+                % {"count": limit},
+                times[-1] + window - now,
+            )
+        )

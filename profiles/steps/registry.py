@@ -73,6 +73,8 @@ class Step:
     asks: tuple[Asks, ...] = ()
     # The reviewer's rejection codes fixed on this step: (code, form field).
     reviewer_codes: tuple[tuple[int, str], ...] = ()
+    # More for the step's page, from the saved profile.
+    context: Callable[[CustomerProfile], dict] = no_answers
 
     def field_name(self, field: str, form: str = "") -> str:
         """The field's name in the page, e.g. "representatives-1-email"."""

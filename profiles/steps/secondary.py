@@ -9,6 +9,7 @@ from .. import drafts, forms
 from ..choices import ProfileKind
 from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
 from ..models import CustomerProfile
+from ..notifications import awaiting_confirmation
 from ..reads import row_list
 from .registry import Step, Wizard, asks, form_asks
 
@@ -40,6 +41,11 @@ def documents_answers(profile: CustomerProfile) -> dict:
 
 def notifications_answers(profile: CustomerProfile) -> dict:
     return {"instance": profile}
+
+
+def email_confirmation(profile: CustomerProfile) -> dict:
+    """The notification email's row while it waits to be confirmed, or None."""
+    return {"unconfirmed_email": awaiting_confirmation(profile.account, profile.email)}
 
 
 # --- The secondary profile's wizard ----------------------------------------------
@@ -134,6 +140,7 @@ SECONDARY_WIZARD = Wizard(
             summary="profiles/steps/notifications_summary.html",
             answers=notifications_answers,
             save=drafts.write_notifications,
+            context=email_confirmation,
         ),
         Step(
             "review",
@@ -142,6 +149,7 @@ SECONDARY_WIZARD = Wizard(
             "profiles/steps/review.html",
             reads=("business_information", "address", "representatives", "documents"),
             reviews=True,
+            context=email_confirmation,
         ),
     ),
     policy=POLICY,

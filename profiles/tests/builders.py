@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from profiles.choices import ProfileKind
 from profiles.models import (
@@ -13,6 +14,7 @@ from profiles.models import (
     AuthorizedRepresentative,
     BusinessInformation,
     CustomerProfile,
+    NotificationAddress,
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
@@ -164,3 +166,11 @@ def bulk_secondary_profiles(
         for profile in profiles
     )
     return profiles
+
+
+def confirmed_address(account, email: str) -> NotificationAddress:
+    """`email` confirmed for the account's notifications, as its link does."""
+    address, _ = NotificationAddress.objects.update_or_create(
+        account=account, email=email.lower(), defaults={"confirmed_at": timezone.now()}
+    )
+    return address

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from profiles.choices import ErasureKind, Status
-from profiles.models import Erasure, NotificationDelivery, StatusChange
+from profiles.models import (
+    Erasure,
+    NotificationAddress,
+    NotificationDelivery,
+    StatusChange,
+)
+from profiles.notifications.tokens import make_token
 from profiles.tests.builders import add_document, complete_secondary_profile
 from profiles.tests.factories import (
     AccountFactory,
@@ -65,6 +71,8 @@ class Side:
     document: object
     delivery: object
     erasure: object
+    # The link that confirms the profile's notification email.
+    token: str
 
 
 def build_side(name: str) -> Side:
@@ -92,7 +100,9 @@ def build_side(name: str) -> Side:
         profile_count=1,
         document_count=0,
     )
-    return Side(account, membership, profile, document, delivery, erasure)
+    address = NotificationAddress.objects.create(account=account, email=profile.email)
+    token = make_token(address.pk, address.email)
+    return Side(account, membership, profile, document, delivery, erasure, token)
 
 
 def _object_id(route: str, side: Side, group) -> int:
@@ -122,6 +132,7 @@ def url_for(route: Route, side: Side, group) -> str:
         "sid": side.profile.sid,
         "document_sid": side.document.sid,
         "message_id": side.delivery.message_id,
+        "token": side.token,
         "step": "business",
         "delivery_id": side.delivery.pk,
         "app_label": "profiles",

@@ -106,6 +106,16 @@ EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
         "GET": (302, 200, 200, 200, 404, 404),
         "POST": (302, 200, 200, 200, 404, 404),
     },
+    "profiles:confirmation-send": {
+        "GET": (302, 405, 405, 405, 405, 405),
+        "POST": (302, 302, 404, 302, 404, 404),
+    },
+    # The link in a confirmation email works for anyone who holds it, signed
+    # in or not; it confirms that one address and shows nothing else.
+    "address-confirm": {
+        "GET": (200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200),
+    },
     # No id in the URL: each member rotates their own account's secret.
     "account-secret-rotate": {
         "GET": (302, 405, 405, 405, 405, 405),

@@ -39,6 +39,7 @@ from profiles.tests.builders import (
     add_document,
     bulk_secondary_profiles,
     complete_secondary_profile,
+    confirmed_address,
 )
 from profiles.tests.factories import (
     AccountFactory,
@@ -1061,6 +1062,7 @@ def test_the_second_reviewer_is_told_someone_decided_first(
 
 
 def test_a_reviewer_resends_a_failed_delivery(reviewer, reviewer_client, in_review):
+    confirmed_address(in_review.account, in_review.email)
     profile_approve(profile=in_review, reviewer=reviewer)
     delivery = NotificationDelivery.objects.get(status_change__profile=in_review)
     NotificationDelivery.objects.filter(pk=delivery.pk).update(
@@ -1217,6 +1219,7 @@ def test_an_approved_secondary_cannot_be_rejected_from_the_admin(
 
 @pytest.fixture
 def failed_delivery(reviewer, in_review):
+    confirmed_address(in_review.account, in_review.email)
     profile_approve(profile=in_review, reviewer=reviewer)
     delivery = NotificationDelivery.objects.get(status_change__profile=in_review)
     delivery.state, delivery.attempts = DeliveryState.FAILED, 12

@@ -24,7 +24,7 @@ from profiles.models import NotificationDelivery, SupportingDocument
 from profiles.notifications.delivery import deliver
 from profiles.notifications.targets import UnsafeTarget, check_callback_url, is_public
 from profiles.steps import STEP_NAMES
-from profiles.tests.builders import complete_secondary_profile
+from profiles.tests.builders import complete_secondary_profile, confirmed_address
 from profiles.tests.files import PDF
 from profiles.tests.receivers import Receiver, Reply
 from profiles.tests.resolvers import resolver_stub
@@ -420,6 +420,7 @@ def hostile_profile(account):
         status=Status.IN_REVIEW,
         revision=1,
     )
+    confirmed_address(account, profile.email)
     profile.friendly_name = hostile(profile, "friendly_name")
     profile.save()
     info = profile.business_information

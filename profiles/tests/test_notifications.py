@@ -9,7 +9,9 @@ import email
 import json
 import re
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email import policy
 from urllib.parse import parse_qs
@@ -17,7 +19,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 from aiosmtpd.controller import Controller
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -33,13 +35,20 @@ from profiles.lifecycle import (
     profile_submit,
     transition,
 )
-from profiles.models import NotificationDelivery, StatusChange
+from profiles.models import (
+    DeliveryResend,
+    NotificationAddress,
+    NotificationDelivery,
+    StatusChange,
+)
 from profiles.notifications import outbox
 from profiles.notifications.delivery import deliver, deliver_due
+from profiles.notifications.emails import quoted_for_subject
 from profiles.notifications.pinning import PinnedAdapter, pinned_request
 from profiles.notifications.signing import standard_webhook_secret
 from profiles.notifications.targets import UnsafeTarget, check_callback_url
-from profiles.tests.builders import complete_secondary_profile
+from profiles.notifications.tokens import make_token
+from profiles.tests.builders import complete_secondary_profile, confirmed_address
 from profiles.tests.receivers import Receiver, Reply, self_signed_tls
 from profiles.tests.resolvers import resolver_stub
 
@@ -137,11 +146,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def profile_with(account, *, email="", status_callback="", **fields):
-    """A complete draft with exactly the notification channels given."""
+def profile_with(account, *, email="", status_callback="", confirmed=True, **fields):
+    """A complete draft with exactly the notification channels given; its
+    email address confirmed for the account unless `confirmed` is False."""
     profile = complete_secondary_profile(account, **fields)
     profile.email, profile.status_callback = email, status_callback
     profile.save(update_fields=["email", "status_callback"])
+    if email and confirmed:
+        confirmed_address(account, email)
     return profile
 
 
@@ -1085,7 +1097,7 @@ def test_an_approval_email_goes_through_a_real_smtp_server(
     (envelope,) = smtp_server.envelopes
     assert envelope.rcpt_tos == [EMAIL]
     message = parsed_email(envelope)
-    assert message["Subject"] == "Approved: your compliance profile Acme Widgets"
+    assert message["Subject"] == 'Approved: your compliance profile "Acme Widgets"'
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     url = f"https://portal.example.test/profiles/{profile.sid}/"
@@ -1106,7 +1118,7 @@ def test_a_rejection_email_through_smtp_lists_each_reason_with_its_code(
 
     message = parsed_email(smtp_server.envelopes[0])
     assert message["Subject"] == (
-        "Action needed: your compliance profile Acme Widgets was rejected"
+        'Action needed: your compliance profile "Acme Widgets" was rejected'
     )
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -1188,6 +1200,397 @@ def test_a_friendly_name_with_a_line_break_still_gets_a_one_line_subject(
     (message,) = mailoutbox
     assert "\n" not in message.subject
     assert message.message().get_all("Bcc") is None
+
+
+# --- notification addresses: confirmed before anything else is sent -------------
+
+CONFIRM_LINK = re.compile(
+    r"https://portal\.example\.test(/notifications/confirm/[^/\s]+/)"
+)
+
+
+def confirmation_link(message) -> str:
+    """The path of the link in a confirmation email."""
+    found = CONFIRM_LINK.search(message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def save_notifications(client, profile, email, status_callback=""):
+    """Post the notifications step, running what it leaves for the commit."""
+    return client.post(
+        f"/profiles/{profile.sid}/edit/notifications/",
+        {
+            "wizard-current_step": "notifications",
+            "notifications-email": email,
+            "notifications-status_callback": status_callback,
+        },
+    )
+
+
+def test_a_decision_to_an_unconfirmed_address_is_held_and_sends_nothing(
+    account, reviewer, mailoutbox
+):
+    change = approve(profile_with(account, email=EMAIL, confirmed=False), reviewer)
+    email_row = rows(change)[Channel.EMAIL]
+
+    assert email_row.state == DeliveryState.HELD
+    assert deliver(email_row.pk) is None
+    assert email_row.pk not in outbox.due_deliveries()
+    assert deliver_due(50) == 0
+    assert mailoutbox == []
+
+
+def test_a_members_own_address_needs_no_confirmation(
+    account, applicant, reviewer, mailoutbox
+):
+    profile = profile_with(account, email=applicant.email.upper(), confirmed=False)
+    change = approve(profile, reviewer)
+
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+
+    assert delivery.state == DeliveryState.DELIVERED
+    assert [m.to for m in mailoutbox] == [[applicant.email.upper()]]
+
+
+def test_status_callbacks_are_not_held(account, reviewer):
+    profile = profile_with(
+        account, email=EMAIL, status_callback="https://h.example/cb", confirmed=False
+    )
+
+    change = approve(profile, reviewer)
+
+    assert rows(change)[Channel.WEBHOOK].state == DeliveryState.PENDING
+
+
+def test_saving_an_unconfirmed_address_sends_only_a_confirmation_link(
+    account, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    name = "Urgent: your account is locked, call +1 555 0100 now"
+    profile = profile_with(account, friendly_name=name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = save_notifications(applicant_client, profile, EMAIL)
+
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    assert message.to == [EMAIL]
+    assert message.subject == (
+        "Confirm this address for compliance profile notifications"
+    )
+    assert confirmation_link(message)
+    # Nothing the applicant typed reaches an address nobody confirmed.
+    assert "Urgent" not in message.body + message.alternatives[0][0]
+    address = NotificationAddress.objects.get(account=account)
+    assert (address.email, address.confirmed_at) == (EMAIL, None)
+    assert address.confirmation_sent_at is not None
+
+
+def test_saving_the_same_address_again_sends_no_second_link(
+    account, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = profile_with(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        save_notifications(applicant_client, profile, EMAIL)
+        save_notifications(applicant_client, profile, EMAIL.upper())
+
+    assert len(mailoutbox) == 1
+
+
+def test_saving_a_members_address_sends_no_link(
+    account, applicant, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = profile_with(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        save_notifications(applicant_client, profile, applicant.email)
+
+    assert mailoutbox == []
+    assert not NotificationAddress.objects.exists()
+
+
+def test_the_link_confirms_without_a_sign_in_and_sends_the_held_decision(
+    account,
+    reviewer,
+    applicant_client,
+    anonymous,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    profile = profile_with(account, confirmed=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        save_notifications(applicant_client, profile, EMAIL)
+    link = confirmation_link(mailoutbox.pop())
+    change = reject(profile, reviewer)
+    held = rows(change)[Channel.EMAIL]
+
+    page = anonymous.get(link)
+    assert page.status_code == 200
+    assert "Confirm this address" in page.content.decode()
+    # Opening the link (as mail scanners do) confirms nothing.
+    assert NotificationAddress.objects.get().confirmed_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = anonymous.post(link)
+
+    assert response.status_code == 200
+    assert "Address confirmed" in response.content.decode()
+    assert NotificationAddress.objects.get().confirmed_at is not None
+    held.refresh_from_db()
+    assert held.state == DeliveryState.DELIVERED
+    (message,) = mailoutbox
+    assert message.to == [EMAIL] and "rejected" in message.subject
+    # The link signed nobody in.
+    assert "_auth_user_id" not in anonymous.session
+
+
+def test_confirming_twice_sends_the_held_decision_once(
+    account, reviewer, anonymous, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = profile_with(account, email=EMAIL, confirmed=False)
+    address = NotificationAddress.objects.create(account=account, email=EMAIL)
+    approve(profile, reviewer)
+    link = f"/notifications/confirm/{make_token(address.pk, EMAIL)}/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anonymous.post(link)
+        anonymous.post(link)
+
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_altered_link_confirms_nothing(account, anonymous, method):
+    address = NotificationAddress.objects.create(account=account, email=EMAIL)
+    token = make_token(address.pk, EMAIL)
+    tampered = ("B" if token[0] == "A" else "A") + token[1:]
+
+    for bad in (token[:-2] + "xx", tampered, "nonsense", "a:b:c"):
+        response = getattr(anonymous, method)(f"/notifications/confirm/{bad}/")
+        assert response.status_code == 400
+        assert "not valid" in response.content.decode()
+    address.refresh_from_db()
+    assert address.confirmed_at is None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_link_for_an_address_of_another_row_confirms_nothing(
+    account, anonymous, method
+):
+    address = NotificationAddress.objects.create(account=account, email=EMAIL)
+    token = make_token(address.pk, "other@acme.example.com")
+
+    response = getattr(anonymous, method)(f"/notifications/confirm/{token}/")
+
+    assert response.status_code == 400
+    address.refresh_from_db()
+    assert address.confirmed_at is None
+
+
+def test_an_expired_link_confirms_nothing(account, anonymous, settings):
+    address = NotificationAddress.objects.create(account=account, email=EMAIL)
+    token = make_token(address.pk, EMAIL)
+    settings.NOTIFICATION_CONFIRMATION_MAX_AGE_SECONDS = -1
+
+    response = anonymous.post(f"/notifications/confirm/{token}/")
+
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    address.refresh_from_db()
+    assert address.confirmed_at is None
+
+
+def test_the_link_can_be_sent_again_but_not_within_the_interval(
+    account, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = profile_with(account, email=EMAIL, confirmed=False)
+    url = f"/profiles/{profile.sid}/notifications/confirmation/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = applicant_client.post(url, follow=True)
+        second = applicant_client.post(url, follow=True)
+
+    assert "A confirmation link was sent to" in first.content.decode()
+    assert "was sent to ops@acme.example.com recently. Try again in 10 minutes." in (
+        second.content.decode()
+    )
+    assert len(mailoutbox) == 1
+    NotificationAddress.objects.update(
+        confirmation_sent_at=timezone.now() - timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant_client.post(url)
+    assert len(mailoutbox) == 2
+
+
+def test_links_go_to_a_limited_number_of_addresses_per_account(
+    account, applicant_client, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_CONFIRMATION_ACCOUNT_LIMIT = 3
+    profiles = [
+        profile_with(account, email=f"a{n}@acme.example.com", confirmed=False)
+        for n in range(4)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pages = [
+            applicant_client.post(
+                f"/profiles/{p.sid}/notifications/confirmation/", follow=True
+            ).content.decode()
+            for p in profiles
+        ]
+
+    assert len(mailoutbox) == 3
+    assert "went to 3 addresses of your account recently" in pages[3]
+    assert "Try again in 60 minutes" in pages[3]
+
+
+# --- resend limits -------------------------------------------------------------------
+
+
+def resend_path(delivery) -> str:
+    return f"/account/deliveries/{delivery.message_id}/resend/"
+
+
+def test_a_delivery_cannot_be_resent_twice_within_the_interval(
+    account, applicant_client, receiver
+):
+    delivery, _ = sent_callback(account, receiver)
+
+    first = applicant_client.post(resend_path(delivery), follow=True)
+    deliver_row(delivery)
+    second = applicant_client.post(resend_path(delivery), follow=True)
+
+    assert "queued to be sent again" in first.content.decode()
+    assert (
+        "This notification was resent recently. Try again in 10 minutes."
+        in second.content.decode()
+    )
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED
+    assert len(receiver.requests) == 2
+
+
+def test_an_account_resends_a_limited_number_per_window(
+    account, applicant_client, settings
+):
+    settings.NOTIFICATION_RESEND_ACCOUNT_LIMIT = 3
+    changes = [
+        submit(profile_with(account, status_callback=f"https://h.example/{n}"))
+        for n in range(4)
+    ]
+    deliveries = [rows(change)[Channel.WEBHOOK] for change in changes]
+
+    pages = [
+        applicant_client.post(resend_path(d), follow=True).content.decode()
+        for d in deliveries
+    ]
+
+    assert DeliveryResend.objects.filter(account=account).count() == 3
+    assert "Your account has resent 3 notifications recently" in pages[3]
+    assert "Try again in 60 minutes" in pages[3]
+
+
+def test_a_held_email_cannot_be_resent(account, reviewer, applicant_client):
+    change = approve(profile_with(account, email=EMAIL, confirmed=False), reviewer)
+    held = rows(change)[Channel.EMAIL]
+
+    page = applicant_client.post(resend_path(held), follow=True).content.decode()
+
+    assert "has not confirmed it wants these emails yet" in page
+    held.refresh_from_db()
+    assert held.state == DeliveryState.HELD
+    assert not DeliveryResend.objects.exists()
+
+
+def test_an_email_sent_before_confirmation_was_needed_is_not_resent(
+    account, reviewer, applicant_client, mailoutbox
+):
+    change = approve(profile_with(account, email=EMAIL), reviewer)
+    delivery = deliver_row(rows(change)[Channel.EMAIL])
+    NotificationAddress.objects.all().delete()
+
+    applicant_client.post(resend_path(delivery))
+
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED
+    assert len(mailoutbox) == 1
+
+
+def test_a_reviewers_resends_do_not_count_against_the_account(
+    account, reviewer, settings
+):
+    settings.NOTIFICATION_RESEND_ACCOUNT_LIMIT = 1
+    first, second = (
+        rows(submit(profile_with(account, status_callback=f"https://h.example/{n}")))[
+            Channel.WEBHOOK
+        ]
+        for n in range(2)
+    )
+
+    outbox.resend(first, by_reviewer=True)
+    outbox.resend(second)
+
+    with pytest.raises(outbox.ResendRefused, match="resent recently"):
+        outbox.resend(first, by_reviewer=True)
+    assert DeliveryResend.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resends_at_once_from_many_connections_pass_the_limit_once(account):
+    profile = profile_with(account, status_callback="https://h.example/cb")
+    submit(profile)
+    delivery = NotificationDelivery.objects.filter(status_change__profile=profile)[0]
+    start = threading.Barrier(6)
+
+    def attempt(_):
+        try:
+            start.wait()
+            outbox.resend(delivery)
+            return "sent"
+        except outbox.ResendRefused:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = sorted(pool.map(attempt, range(6)))
+
+    assert results == ["refused"] * 5 + ["sent"]
+    assert DeliveryResend.objects.count() == 1
+
+
+# --- subjects ------------------------------------------------------------------------
+
+
+def test_a_long_friendly_name_is_cut_and_quoted_in_the_subject(
+    account, reviewer, mailoutbox
+):
+    name = 'Acme "Security Team": verify your password at evil.example today'
+    change = reject(profile_with(account, email=EMAIL, friendly_name=name), reviewer)
+
+    deliver_row(rows(change)[Channel.EMAIL])
+
+    (message,) = mailoutbox
+    assert message.subject == (
+        "Action needed: your compliance profile "
+        "\"Acme 'Security Team': verify your pas...\" was rejected"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Acme Widgets", '"Acme Widgets"'),
+        ("x" * 40, '"' + "x" * 40 + '"'),
+        ("x" * 41, '"' + "x" * 37 + '..."'),
+        (
+            "Acme\r\nBcc: a@b.example\u2028Subject: x",
+            '"Acme Bcc: a@b.example Subject: x"',
+        ),
+        ("Acme\x00\x1b[31m", '"Acme [31m"'),
+    ],
+)
+def test_applicant_text_in_a_subject_is_one_short_quoted_line(text, shown):
+    assert quoted_for_subject(text) == shown
 
 
 # --- the account page --------------------------------------------------------------

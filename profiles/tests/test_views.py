@@ -10,19 +10,34 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
-from profiles.choices import ProfileKind, Status
-from profiles.lifecycle import profile_submit, transition
+from profiles.choices import Channel, DeliveryState, ProfileKind, Status
+from profiles.lifecycle import (
+    lock_profile,
+    profile_approve,
+    profile_submit,
+    transition,
+)
 from profiles.models import (
     Account,
     BusinessInformation,
     CustomerProfile,
+    DeliveryResend,
     Membership,
+    NotificationAddress,
+    NotificationDelivery,
     SupportingDocument,
 )
+from profiles.notifications.tokens import make_token
 from profiles.steps import STEP_NAMES
-from profiles.tests.builders import add_document
+from profiles.tests.builders import (
+    add_document,
+    complete_secondary_profile,
+    confirmed_address,
+)
 from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
@@ -710,3 +725,163 @@ def test_the_secret_is_revealed_to_its_own_accounts_members_only(account, other_
     page = html(other_client.post("/account/"))
 
     assert account.webhook_secret not in page
+
+
+# --- notification addresses and resends on the applicant's pages ----------------
+
+UNCONFIRMED = "alerts@acme.example.com"
+
+
+def decided_to(account, email, reviewer):
+    """A complete profile notifying `email`, approved; its email delivery."""
+    profile = complete_secondary_profile(account, email=email)
+    profile_submit(profile=profile, actor=None)
+    with transaction.atomic():
+        transition(lock_profile(profile), Status.IN_REVIEW)
+    profile_approve(profile=profile, reviewer=reviewer)
+    return profile, NotificationDelivery.objects.get(
+        status_change__profile=profile, channel=Channel.EMAIL
+    )
+
+
+def test_the_notifications_step_says_an_address_awaits_confirmation(
+    account, applicant_client
+):
+    profile = complete_secondary_profile(account, email=UNCONFIRMED)
+
+    page = html(applicant_client.get(f"/profiles/{profile.sid}/edit/notifications/"))
+
+    assert "Waiting for address confirmation." in page
+    assert f"{UNCONFIRMED} has not been confirmed yet." in page
+    assert f"/profiles/{profile.sid}/notifications/confirmation/" in page
+
+
+def test_the_profile_page_says_when_the_link_was_sent(
+    account, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = complete_secondary_profile(account, email=UNCONFIRMED)
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant_client.post(f"/profiles/{profile.sid}/notifications/confirmation/")
+
+    page = html(applicant_client.get(profile.get_absolute_url()))
+
+    assert "Waiting for address confirmation." in page
+    assert f"We sent a confirmation link to {UNCONFIRMED} on" in page
+    assert "Send the confirmation link again" in page
+    assert [m.to for m in mailoutbox] == [[UNCONFIRMED]]
+
+
+def test_the_review_step_says_an_address_awaits_confirmation(account, applicant_client):
+    profile = complete_secondary_profile(account, email=UNCONFIRMED)
+
+    page = html(applicant_client.get(f"/profiles/{profile.sid}/edit/review/"))
+
+    assert "Waiting for address confirmation." in page
+
+
+def test_an_own_or_confirmed_address_shows_no_notice(
+    account, applicant, applicant_client
+):
+    own = complete_secondary_profile(account, email=applicant.email)
+    confirmed = complete_secondary_profile(account, email=UNCONFIRMED)
+    confirmed_address(account, UNCONFIRMED)
+
+    for profile in (own, confirmed):
+        page = html(applicant_client.get(profile.get_absolute_url()))
+        assert "Waiting for address confirmation" not in page
+        step = f"/profiles/{profile.sid}/edit/notifications/"
+        assert "Waiting for address confirmation" not in html(
+            applicant_client.get(step)
+        )
+
+
+def test_an_address_confirmed_for_another_account_still_awaits_confirmation(
+    account, other_account, applicant_client
+):
+    confirmed_address(other_account, UNCONFIRMED)
+    profile = complete_secondary_profile(account, email=UNCONFIRMED)
+
+    page = html(applicant_client.get(profile.get_absolute_url()))
+
+    assert "Waiting for address confirmation." in page
+
+
+def test_the_account_page_shows_a_held_email_without_a_resend_button(
+    account, reviewer, applicant_client
+):
+    _, held = decided_to(account, UNCONFIRMED, reviewer)
+
+    page = html(applicant_client.get("/account/"))
+
+    assert "Waiting for address confirmation" in page
+    assert f"/account/deliveries/{held.message_id}/resend/" not in page
+
+
+def test_a_refused_resend_says_why_and_changes_nothing(
+    account, reviewer, applicant_client
+):
+    confirmed_address(account, UNCONFIRMED)
+    _, delivery = decided_to(account, UNCONFIRMED, reviewer)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.FAILED
+    )
+    url = f"/account/deliveries/{delivery.message_id}/resend/"
+    applicant_client.post(url)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.FAILED
+    )
+
+    response = applicant_client.post(url, follow=True)
+
+    assert response.status_code == 200
+    assert "This notification was resent recently. Try again in 10 minutes." in html(
+        response
+    )
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED
+
+
+def test_asking_for_a_link_for_an_own_address_sends_nothing(
+    account, applicant, applicant_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    profile = complete_secondary_profile(account, email=applicant.email)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = applicant_client.post(
+            f"/profiles/{profile.sid}/notifications/confirmation/", follow=True
+        )
+
+    assert "This address needs no confirmation." in html(response)
+    assert mailoutbox == []
+
+
+def test_the_confirmation_page_shows_only_the_address(account, anonymous):
+    profile = complete_secondary_profile(
+        account, email=UNCONFIRMED, friendly_name="Secret Brand"
+    )
+    address = NotificationAddress.objects.create(account=account, email=UNCONFIRMED)
+    url = f"/notifications/confirm/{make_token(address.pk, UNCONFIRMED)}/"
+
+    page = html(anonymous.get(url))
+
+    assert UNCONFIRMED in page
+    assert "Secret Brand" not in page and profile.sid not in page
+    assert "Confirm this address" in page
+
+
+def test_an_admin_resend_refused_by_the_interval_says_why(
+    account, reviewer, reviewer_client
+):
+    confirmed_address(account, UNCONFIRMED)
+    profile, delivery = decided_to(account, UNCONFIRMED, reviewer)
+    url = reverse(
+        "admin:profiles_customerprofile_resend", args=[profile.pk, delivery.pk]
+    )
+    reviewer_client.post(url)
+
+    page = html(reviewer_client.post(url, follow=True))
+
+    assert "This notification was resent recently." in page
+    assert (
+        DeliveryResend.objects.filter(delivery=delivery, by_reviewer=True).count() == 1
+    )

@@ -7,6 +7,7 @@ Screenshots under var/test-artifacts/e2e/3-review/.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from urllib.parse import parse_qsl
 
@@ -62,6 +63,18 @@ def test_a_reviewer_rejects_then_approves_and_the_applicant_is_told(
     pages.step_link(applicant_page, "Notification settings").click()
     pages.fill_notifications(applicant_page, "alerts@acme.example.com", receiver.url)
     shot("applicant-review")
+
+    # The address is not a member's: it gets a confirmation link first, which
+    # its owner opens without signing in.
+    wait_until(lambda: len(mailoutbox) == 1, "confirmation email")
+    (confirmation,) = mailoutbox
+    assert confirmation.to == ["alerts@acme.example.com"]
+    link = re.search(r"/notifications/confirm/[^/\s]+/", confirmation.body).group()
+    owner_page = new_context().new_page()
+    owner_page.goto(link)
+    owner_page.get_by_role("button", name="Confirm this address").click()
+    expect(owner_page.get_by_role("heading", name="Address confirmed")).to_be_visible()
+    shot("address-confirmed", owner_page)
     applicant_page.get_by_role("button", name="Submit for review").click()
     expect(pages.badge(applicant_page)).to_have_text(
         "In Review", timeout=DECISION_TIMEOUT
@@ -128,11 +141,12 @@ def test_a_reviewer_rejects_then_approves_and_the_applicant_is_told(
 
     account = applicant.membership.account
     assert_callbacks(receiver, account, profile.sid)
-    wait_until(lambda: len(mailoutbox) == 2, "both decision emails")
-    assert [m.to for m in mailoutbox] == [["alerts@acme.example.com"]] * 2
-    assert "rejected" in mailoutbox[0].subject
-    assert "another street number" in mailoutbox[0].body
-    assert mailoutbox[1].subject.startswith("Approved")
+    wait_until(lambda: len(mailoutbox) == 3, "both decision emails")
+    decisions = mailoutbox[1:]
+    assert [m.to for m in decisions] == [["alerts@acme.example.com"]] * 2
+    assert "rejected" in decisions[0].subject
+    assert "another street number" in decisions[0].body
+    assert decisions[1].subject.startswith("Approved")
 
 
 def draft_ready_to_submit(account, tmp_path) -> CustomerProfile:

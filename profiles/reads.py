@@ -40,7 +40,10 @@ def with_rows(profiles: QuerySet, *relations: str) -> QuerySet:
     model = profiles.model
     alone = [name for name in relations if _relation(model, name).one_to_one]
     many = [name for name in relations if name not in alone]
-    return with_row_lists(profiles.select_related(*alone), *many)
+    if alone:
+        # select_related() without names would follow every foreign key.
+        profiles = profiles.select_related(*alone)
+    return with_row_lists(profiles, *many)
 
 
 def attach_rows(profile, *relations: str) -> None:

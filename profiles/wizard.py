@@ -32,8 +32,8 @@ from .lifecycle import (
     edit_refusal,
     profile_submit,
 )
-from .reads import attach_rows, row_list
-from .steps import SECONDARY_WIZARD, Step, profiles_reading
+from .reads import row_list
+from .steps import SECONDARY_WIZARD, Step
 
 
 class ProfileStorage(BaseStorage):
@@ -72,10 +72,8 @@ class ProfileWizard(NamedUrlWizardView):
         """Load the user's profile and refuse any request the lifecycle does not
         allow: a profile of another kind, or one that is locked."""
         step, posting = kwargs.get("step"), request.method != "GET"
-        relations, primary = self.registry.reads(step, posting=posting)
-        profiles = profiles_reading(relations, primary)
+        profiles = self.registry.profiles_reading(step, posting=posting)
         self.profile = get_profile_or_404(request.user, kwargs["sid"], profiles)
-        attach_rows(self.profile, *relations)
         refusal = edit_refusal(self.profile, kind=self.registry.kind, user=request.user)
         if refusal is not None:
             return locked_response(request, self.profile, refusal)

@@ -21,8 +21,10 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
 )
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -82,15 +84,47 @@ def is_verified(account_id: int, email: str) -> bool:
     return Account.objects.filter(verified(email), pk=account_id).exists()
 
 
-def awaiting_confirmation(account: Account, email: str) -> NotificationAddress | None:
-    """The address's row while it waits to be confirmed (unsaved when no link
-    was ever sent); None when there is no address or it is verified."""
-    if not email or is_verified(account.pk, email):
+def with_email_confirmation(profiles: QuerySet) -> QuerySet:
+    """`profiles` read with what `awaiting_confirmation()` needs to know of
+    their notification email, in the same query: whether a member signs in
+    with it, and its address row's dates."""
+    members = Membership.objects.filter(
+        account=OuterRef("account"), user__email__iexact=OuterRef("email")
+    )
+    rows = NotificationAddress.objects.filter(
+        account=OuterRef("account"), email=Lower(OuterRef("email"))
+    )
+    return profiles.annotate(
+        email_of_a_member=Exists(members),
+        email_confirmed_at=Subquery(rows.values("confirmed_at")[:1]),
+        email_confirmation_sent_at=Subquery(rows.values("confirmation_sent_at")[:1]),
+    )
+
+
+def awaiting_confirmation(profile) -> NotificationAddress | None:
+    """The row of the profile's notification email while it waits to be
+    confirmed (unsaved when no link was ever sent); None when there is no
+    email or it is verified. Read with the profile by
+    `with_email_confirmation()`, else queried."""
+    email = profile.email
+    if not email:
         return None
-    address = NotificationAddress.objects.filter(
-        account=account, email=email.lower()
-    ).first()
-    return address or NotificationAddress(account=account, email=email.lower())
+    if not hasattr(profile, "email_of_a_member"):
+        if is_verified(profile.account_id, email):
+            return None
+        address = NotificationAddress.objects.filter(
+            account_id=profile.account_id, email=email.lower()
+        ).first()
+        return address or NotificationAddress(
+            account_id=profile.account_id, email=email.lower()
+        )
+    if profile.email_of_a_member or profile.email_confirmed_at is not None:
+        return None
+    return NotificationAddress(
+        account_id=profile.account_id,
+        email=email.lower(),
+        confirmation_sent_at=profile.email_confirmation_sent_at,
+    )
 
 
 def address_request_confirmation(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from .. import drafts
@@ -75,6 +76,9 @@ class Step:
     reviewer_codes: tuple[tuple[int, str], ...] = ()
     # More for the step's page, from the saved profile.
     context: Callable[[CustomerProfile], dict] = no_answers
+    # What `context` reads with the profile, in its query: a function of the
+    # profiles' queryset (annotations), or None.
+    reads_also: Callable[[QuerySet], QuerySet] | None = None
 
     def field_name(self, field: str, form: str = "") -> str:
         """The field's name in the page, e.g. "representatives-1-email"."""
@@ -128,16 +132,20 @@ class Wizard:
         pattern = self.step_url(profile, STEP_SLOT)
         return {name: pattern.replace(STEP_SLOT, name) for name in self.names}
 
-    def reads(self, step: str | None, *, posting: bool) -> tuple[tuple[str, ...], bool]:
-        """(relations, whether with the approved primary) that `step` reads
-        with its profile: the rows it shows, and on a step that reviews, the
-        account's approved primary. A post that saves reads what the form needs;
-        one that saves nothing (the review submits) reads no rows.
+    def profiles_reading(self, step: str | None, *, posting: bool) -> QuerySet:
+        """The profiles, read with what `step` shows: its rows, what its page's
+        context reads, and on a step that reviews, the account's approved
+        primary. A post that saves reads what the form needs; one that saves
+        nothing (the review submits) reads no rows.
         """
         found = self.by_name.get(step)
         if found is None or (posting and found.save is None):
-            return (), False
-        return found.reads, found.reviews and not posting
+            return profiles_reading((), False, None)
+        return profiles_reading(
+            found.reads,
+            found.reviews and not posting,
+            None if posting else found.reads_also,
+        )
 
     # --- Where the applicant fixes what the policy or a reviewer names ---------
 
@@ -198,10 +206,17 @@ STEP_SLOT = "step-slot"
 
 
 @cache
-def profiles_reading(relations: tuple[str, ...], approved_primary: bool):
-    """Profiles read with `relations` (and their approved primary), built once:
-    building the review step's read cost more than running it."""
+def profiles_reading(
+    relations: tuple[str, ...],
+    approved_primary: bool,
+    reads_also: Callable[[QuerySet], QuerySet] | None,
+) -> QuerySet:
+    """Profiles read with `relations` (their approved primary, and what
+    `reads_also` adds), built once: building the review step's read cost more
+    than running it."""
     profiles = CustomerProfile.objects.all()
     if approved_primary:
         profiles = profiles.with_approved_primary()
+    if reads_also is not None:
+        profiles = reads_also(profiles)
     return with_rows(profiles, *relations)

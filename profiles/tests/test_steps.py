@@ -239,12 +239,16 @@ def test_only_the_review_step_saves_nothing():
 
 
 def test_a_post_that_saves_nothing_reads_no_rows():
-    assert SECONDARY_WIZARD.reads("review", posting=True) == ((), False)
-    assert SECONDARY_WIZARD.reads("review", posting=False) == (
-        ("business_information", "address", "representatives", "documents"),
-        True,
-    )
-    assert SECONDARY_WIZARD.reads("no-such-step", posting=False) == ((), False)
+    posted = SECONDARY_WIZARD.profiles_reading("review", posting=True)
+    shown = SECONDARY_WIZARD.profiles_reading("review", posting=False)
+    unknown = SECONDARY_WIZARD.profiles_reading("no-such-step", posting=False)
+
+    assert posted is unknown
+    assert posted.query.select_related is False
+    assert not posted.query.annotations
+    assert set(shown.query.select_related) == {"business_information", "address"}
+    # The account's approved primary and what the email's confirmation needs.
+    assert {"approved_primary_id", "email_of_a_member"} <= set(shown.query.annotations)
 
 
 def test_the_review_summary_has_a_section_per_step_with_answers():

@@ -46,7 +46,6 @@ from .notifications import (
     address_request_confirmation,
     awaiting_confirmation,
     resend,
-    with_email_confirmation,
 )
 from .notifications.signing import standard_webhook_secret
 from .reads import history_of, row_list, with_history, with_row_lists
@@ -190,7 +189,6 @@ def detail_profiles():
     """How the profile page reads a profile (built once): with its answers, its
     evaluations and its history, in one query on PostgreSQL (see reads)."""
     profiles = CustomerProfile.objects.select_related("business_information", "address")
-    profiles = with_email_confirmation(profiles)
     return with_history(with_row_lists(profiles, *DETAIL_RELATIONS))
 
 

@@ -86,8 +86,8 @@ def is_verified(account_id: int, email: str) -> bool:
 
 def with_email_confirmation(profiles: QuerySet) -> QuerySet:
     """`profiles` read with what `awaiting_confirmation()` needs to know of
-    their notification email, in the same query: whether a member signs in
-    with it, and its address row's dates."""
+    their notification email: whether a member signs in with it, and its
+    address row's dates."""
     members = Membership.objects.filter(
         account=OuterRef("account"), user__email__iexact=OuterRef("email")
     )
@@ -104,26 +104,21 @@ def with_email_confirmation(profiles: QuerySet) -> QuerySet:
 def awaiting_confirmation(profile) -> NotificationAddress | None:
     """The row of the profile's notification email while it waits to be
     confirmed (unsaved when no link was ever sent); None when there is no
-    email or it is verified. Read with the profile by
-    `with_email_confirmation()`, else queried."""
+    email or it is verified. One query, only when the profile has an email."""
     email = profile.email
     if not email:
         return None
-    if not hasattr(profile, "email_of_a_member"):
-        if is_verified(profile.account_id, email):
-            return None
-        address = NotificationAddress.objects.filter(
-            account_id=profile.account_id, email=email.lower()
-        ).first()
-        return address or NotificationAddress(
-            account_id=profile.account_id, email=email.lower()
-        )
-    if profile.email_of_a_member or profile.email_confirmed_at is not None:
+    state = (
+        with_email_confirmation(type(profile).objects.filter(pk=profile.pk))
+        .values("email_of_a_member", "email_confirmed_at", "email_confirmation_sent_at")
+        .get()
+    )
+    if state["email_of_a_member"] or state["email_confirmed_at"] is not None:
         return None
     return NotificationAddress(
         account_id=profile.account_id,
         email=email.lower(),
-        confirmation_sent_at=profile.email_confirmation_sent_at,
+        confirmation_sent_at=state["email_confirmation_sent_at"],
     )
 
 

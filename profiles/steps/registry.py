@@ -76,9 +76,6 @@ class Step:
     reviewer_codes: tuple[tuple[int, str], ...] = ()
     # More for the step's page, from the saved profile.
     context: Callable[[CustomerProfile], dict] = no_answers
-    # What `context` reads with the profile, in its query: a function of the
-    # profiles' queryset (annotations), or None.
-    reads_also: Callable[[QuerySet], QuerySet] | None = None
 
     def field_name(self, field: str, form: str = "") -> str:
         """The field's name in the page, e.g. "representatives-1-email"."""
@@ -133,19 +130,15 @@ class Wizard:
         return {name: pattern.replace(STEP_SLOT, name) for name in self.names}
 
     def profiles_reading(self, step: str | None, *, posting: bool) -> QuerySet:
-        """The profiles, read with what `step` shows: its rows, what its page's
-        context reads, and on a step that reviews, the account's approved
-        primary. A post that saves reads what the form needs; one that saves
-        nothing (the review submits) reads no rows.
+        """The profiles, read with what `step` shows: its rows, and on a step
+        that reviews, the account's approved primary. A post that saves reads
+        what the form needs; one that saves nothing (the review submits) reads
+        no rows.
         """
         found = self.by_name.get(step)
         if found is None or (posting and found.save is None):
-            return profiles_reading((), False, None)
-        return profiles_reading(
-            found.reads,
-            found.reviews and not posting,
-            None if posting else found.reads_also,
-        )
+            return profiles_reading((), False)
+        return profiles_reading(found.reads, found.reviews and not posting)
 
     # --- Where the applicant fixes what the policy or a reviewer names ---------
 
@@ -206,17 +199,10 @@ STEP_SLOT = "step-slot"
 
 
 @cache
-def profiles_reading(
-    relations: tuple[str, ...],
-    approved_primary: bool,
-    reads_also: Callable[[QuerySet], QuerySet] | None,
-) -> QuerySet:
-    """Profiles read with `relations` (their approved primary, and what
-    `reads_also` adds), built once: building the review step's read cost more
-    than running it."""
+def profiles_reading(relations: tuple[str, ...], approved_primary: bool) -> QuerySet:
+    """Profiles read with `relations` (and their approved primary), built once:
+    building the review step's read cost more than running it."""
     profiles = CustomerProfile.objects.all()
     if approved_primary:
         profiles = profiles.with_approved_primary()
-    if reads_also is not None:
-        profiles = reads_also(profiles)
     return with_rows(profiles, *relations)

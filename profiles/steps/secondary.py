@@ -9,7 +9,7 @@ from .. import drafts, forms
 from ..choices import ProfileKind
 from ..evaluation.policy import SECONDARY_BUSINESS_POLICY
 from ..models import CustomerProfile
-from ..notifications import awaiting_confirmation, with_email_confirmation
+from ..notifications import awaiting_confirmation
 from ..reads import row_list
 from .registry import Step, Wizard, asks, form_asks
 
@@ -141,7 +141,6 @@ SECONDARY_WIZARD = Wizard(
             answers=notifications_answers,
             save=drafts.write_notifications,
             context=email_confirmation,
-            reads_also=with_email_confirmation,
         ),
         Step(
             "review",
@@ -151,7 +150,6 @@ SECONDARY_WIZARD = Wizard(
             reads=("business_information", "address", "representatives", "documents"),
             reviews=True,
             context=email_confirmation,
-            reads_also=with_email_confirmation,
         ),
     ),
     policy=POLICY,

@@ -41,7 +41,7 @@ from profiles.models import (
     NotificationDelivery,
     StatusChange,
 )
-from profiles.notifications import outbox
+from profiles.notifications import awaiting_confirmation, outbox
 from profiles.notifications.delivery import deliver, deliver_due
 from profiles.notifications.emails import quoted_for_subject
 from profiles.notifications.pinning import PinnedAdapter, pinned_request
@@ -1226,6 +1226,26 @@ def save_notifications(client, profile, email, status_callback=""):
             "notifications-status_callback": status_callback,
         },
     )
+
+
+def test_an_addresss_wait_for_confirmation_costs_one_query_and_none_without_one(
+    account, applicant, django_assert_num_queries
+):
+    member = complete_secondary_profile(account, email=applicant.email.upper())
+    stranger = complete_secondary_profile(account, email="Alerts@Acme.example.com")
+    silent = complete_secondary_profile(account, email="")
+
+    with django_assert_num_queries(0):
+        assert awaiting_confirmation(silent) is None
+    with django_assert_num_queries(1):
+        assert awaiting_confirmation(member) is None
+    with django_assert_num_queries(1):
+        waiting = awaiting_confirmation(stranger)
+    assert waiting.email == "alerts@acme.example.com"
+    assert waiting.confirmation_sent_at is None
+
+    confirmed_address(account, "alerts@acme.example.com")
+    assert awaiting_confirmation(stranger) is None
 
 
 def test_a_decision_to_an_unconfirmed_address_is_held_and_sends_nothing(

@@ -47,3 +47,16 @@ class CheckedModelAdmin(admin.ModelAdmin):
         if "\x00" in search_term:
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class RecordAdmin(CheckedModelAdmin):
+    """A record the admin shows and never adds, changes or deletes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,11 +9,11 @@ from django.utils.translation import ngettext
 from ..access import is_reviewer
 from ..models import NotificationDelivery
 from ..notifications import ResendRefused, resend
-from .changelist import CheckedModelAdmin
+from .changelist import RecordAdmin
 
 
 @admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(CheckedModelAdmin):
+class NotificationDeliveryAdmin(RecordAdmin):
     list_display = [
         "message_id",
         "profile",
@@ -45,15 +45,6 @@ class NotificationDeliveryAdmin(CheckedModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         # Django hides actions from users without change permission; resend is

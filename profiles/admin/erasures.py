@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from ..models import Erasure
-from .changelist import CheckedModelAdmin
+from .changelist import RecordAdmin
 
 
 @admin.register(Erasure)
-class ErasureAdmin(CheckedModelAdmin):
+class ErasureAdmin(RecordAdmin):
+    """The record of an erasure outlives what it erased: never changed or deleted."""
+
     list_display = [
         "at",
         "kind",
@@ -22,13 +24,3 @@ class ErasureAdmin(CheckedModelAdmin):
     list_filter = ["kind"]
     list_select_related = ["actor"]
     search_fields = ["sid", "account_sid"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        """The record of an erasure outlives what it erased."""
-        return False

@@ -8,13 +8,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from profiles.choices import ProfileKind
+from profiles.choices import ProfileKind, Status
 from profiles.models import (
     Address,
     AuthorizedRepresentative,
     BusinessInformation,
     CustomerProfile,
     NotificationAddress,
+    NotificationDelivery,
+    StatusChange,
     SupportingDocument,
 )
 from profiles.steps import STEP_NAMES
@@ -174,3 +176,19 @@ def confirmed_address(account, email: str) -> NotificationAddress:
         account=account, email=email.lower(), defaults={"confirmed_at": timezone.now()}
     )
     return address
+
+
+def pending_delivery(
+    profile, *, target: str = "ops@acme.example.com"
+) -> NotificationDelivery:
+    """An email delivery of the profile's submission, not sent yet."""
+    change = StatusChange.objects.create(
+        profile=profile,
+        from_status=Status.DRAFT,
+        to_status=Status.PENDING_REVIEW,
+        revision=1,
+        sequence=1,
+    )
+    return NotificationDelivery.objects.create(
+        status_change=change, channel="email", target=target
+    )

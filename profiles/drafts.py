@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .choices import ErasureKind, ProfileKind, Status
-from .erasure import profiles_erase
+from .erasure import files_delete_on_commit, profiles_erase
 from .lifecycle import (
     NotADraft,
     ensure_edit_allowed,
@@ -92,9 +92,9 @@ def document_remove(
     profile, and its file once committed."""
     with transaction.atomic():
         lock_for_edit(profile, kind=kind)
-        storage, name = document.file.storage, document.file.name
+        name = document.file.name
         document.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        files_delete_on_commit({name})
 
 
 def draft_delete(*, profile: CustomerProfile, actor) -> Erasure:
@@ -111,9 +111,7 @@ def draft_delete(*, profile: CustomerProfile, actor) -> Erasure:
             CustomerProfile.objects.filter(pk=locked.pk),
             kind=ErasureKind.DRAFT,
             sid=profile.sid,
-            account_sid=Account.objects.values_list("sid", flat=True).get(
-                pk=profile.account_id
-            ),
+            account_sid=profile.account.sid,
             actor=actor,
         )
 
